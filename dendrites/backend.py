@@ -1,0 +1,729 @@
+"""The Brian2 backend: the only module of `dendrites` that creates Brian2 objects.
+
+A :class:`Model` turns a backend-free :class:`~dendrites.cell.Cell` into a Brian2 network, once per
+*structure* (morphology, which channels sit where, synapse connectivity, electrodes, recordings,
+duration and dt), and runs it as often as needed with new *values* (densities, capacitance, weights,
+spike trains, current waveforms). With the C++ standalone device the project is compiled once and
+every later run passes the values as ``run_args``: nothing is recompiled.
+
+Design points (see ``../shared/brian2-notes.md`` for the measurements behind them):
+
+* A channel present in only a few compartments (by default in less than half of them) is not put
+  into the `SpatialNeuron`'s equations, which Brian2 integrates in every compartment. Its gates live in
+  a small `NeuronGroup` over the compartments that have it, with ``v`` linked to theirs, and its open
+  conductance is summed back into the neuron. The gate group is scheduled in the ``groups`` slot at
+  order -2, before the summed-variable update (order -1) and the cable update (order 0 and 1): exactly
+  the sequence of the all-compartment formulation (gates from ``v(t)``, then the implicit cable step
+  with the new conductances), so both give the same trajectories up to rounding.
+* Presynaptic spikes come from a `TimedArray` (one column per source) read by a threshold that runs
+  in the ``before_groups`` slot, and the synapses' ``on_pre`` runs right after it. An event at time
+  ``t`` therefore acts on the cable update from ``t`` to ``t + dt``, as in NEURON, instead of one step
+  late (Brian2's default puts thresholds and synaptic propagation after the state update). Spike
+  trains and current waveforms are `TimedArray` values, which ``run_args`` can replace.
+* Values are applied with ``device.apply_run_args()`` *before* the run starts, so that capacitance or
+  axial resistivity given at run time enter the cable matrix (a silent error otherwise).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import brian2 as b2
+import numpy as np
+from brian2.equations.equations import PARAMETER, SingleEquation
+from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
+
+from .cell import Cell
+from .errors import BuildError, DivergenceError, ParameterError, PlacementError
+from .mechanisms.base import Channel, Receptor
+from .quantities import as_float
+
+__all__ = ["BACKENDS", "Model", "cache_dir"]
+
+BACKENDS = ("cpp_standalone", "runtime")
+
+#: |v| above this, or a non-finite v, counts as divergence.
+_V_LIMIT = 2.0  # volt
+
+
+def cache_dir() -> Path:
+    """Folder for C++ builds and cached results: ``$DENDRITES_CACHE`` or ``~/.cache/dendrites``."""
+    root = os.environ.get("DENDRITES_CACHE") or os.path.join(
+        os.path.expanduser("~"), ".cache", "dendrites"
+    )
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _declare(params: dict, flags=("constant",), names: dict | None = None) -> b2.Equations:
+    """Parameter declarations with the dimensions of their default values."""
+    names = names or {}
+    return b2.Equations(
+        [
+            SingleEquation(PARAMETER, names.get(p, p), dimensions=getattr(d, "dim", DIMENSIONLESS),
+                           flags=list(flags))
+            for p, d in params.items()
+        ]
+    )
+
+
+def _unit_str(value) -> str:
+    dim = getattr(value, "dim", DIMENSIONLESS)
+    if dim is DIMENSIONLESS:
+        return "1"
+    return repr(get_unit(dim))
+
+
+def _renamed(eqs: str, mapping: dict[str, str]) -> b2.Equations:
+    """Equations with names substituted through Brian2 (not by string replacement)."""
+    return b2.Equations(eqs, **mapping) if eqs.strip() else b2.Equations("")
+
+
+def _expression_names(expr: str) -> set[str]:
+    from brian2.parsing.rendering import NodeRenderer  # noqa: F401  (ensures parser is loaded)
+    from brian2.utils.stringtools import get_identifiers
+
+    return set(get_identifiers(expr))
+
+
+# ----------------------------------------------------------------------------------- the plan
+@dataclass
+class _ChannelPlan:
+    channel: Channel
+    sparse: bool
+    idx: np.ndarray  # compartments where present (all compartments when not sparse)
+    local: dict[str, str]  # local name -> name in the neuron (suffixed)
+
+
+@dataclass
+class _ReceptorPlan:
+    receptor: Receptor
+    sources: np.ndarray  # presynaptic source index per synapse
+    targets: np.ndarray  # compartment per synapse
+    groups: list[tuple[str, int, int]]  # (group name, first synapse, end) for weights
+
+
+class _Plan:
+    """What must be built: derived from a cell, with the structural key that identifies a build."""
+
+    def __init__(self, cell: Cell, duration, dt, record, record_dt, sparse_threshold: float):
+        self.dt = as_float(dt, b2.second, "dt", "positive")
+        self.duration = as_float(duration, b2.second, "duration", "positive")
+        if self.dt > self.duration:
+            raise ParameterError("dt", f"dt ({dt}) is longer than the duration ({duration})")
+        self.n_steps = int(round(self.duration / self.dt))
+        rdt = self.dt if record_dt is None else as_float(record_dt, b2.second, "record_dt", "positive")
+        ratio = rdt / self.dt
+        if abs(ratio - round(ratio)) > 1e-6 or round(ratio) < 1:
+            raise ParameterError("record_dt", f"must be a multiple of dt ({dt}), got {record_dt}")
+        self.record_dt = round(ratio) * self.dt
+        self.morph = cell.morphology
+        n = self.morph.n_compartments
+        # channels
+        self.channels: list[_ChannelPlan] = []
+        for name, state in cell.channels.items():
+            present = state.present
+            frac = present.mean() if n else 0.0
+            sparse = bool(0 < frac < sparse_threshold)
+            local = self._local_names(state.channel)
+            idx = np.flatnonzero(present) if sparse else np.arange(n)
+            self.channels.append(_ChannelPlan(state.channel, sparse, idx, local))
+            if frac == 0:
+                # present nowhere: still declared (values may switch it on in a sweep) but dense
+                self.channels[-1].sparse = False
+        # synapses: one source per site per group
+        self.n_sources = 0
+        self.receptors: dict[str, _ReceptorPlan] = {}
+        self.source_of_group: dict[str, np.ndarray] = {}
+        for gname, group in cell.synapses.items():
+            src = np.arange(self.n_sources, self.n_sources + len(group.compartments))
+            self.source_of_group[gname] = src
+            self.n_sources += len(src)
+            for rname, (rec, _w) in group.receptors.items():
+                plan = self.receptors.setdefault(
+                    rname, _ReceptorPlan(rec, np.zeros(0, int), np.zeros(0, int), [])
+                )
+                start = len(plan.sources)
+                plan.sources = np.concatenate([plan.sources, src])
+                plan.targets = np.concatenate([plan.targets, group.compartments])
+                plan.groups.append((gname, start, len(plan.sources)))
+        # electrodes: one TimedArray column per distinct compartment (column 0 = no electrode)
+        self.electrode_cols = {}
+        for el in cell.electrodes:
+            self.electrode_cols.setdefault(el.compartment, len(self.electrode_cols) + 1)
+        # recordings
+        self.record = self._record_spec(cell, record)
+        self.key = self._key(cell, sparse_threshold)
+
+    @staticmethod
+    def _local_names(ch: Channel) -> dict[str, str]:
+        names = set(ch.parameters)
+        if ch.equations.strip():
+            names |= set(b2.Equations(ch.equations).names)
+        names.discard("v")
+        names.discard("t")
+        return {nm: f"{nm}_{ch.name}" for nm in sorted(names)}
+
+    def _record_spec(self, cell: Cell, record) -> dict[str, np.ndarray]:
+        from .cell import _locations
+
+        if record is None:
+            record = {"v": 0}
+        if not isinstance(record, dict):
+            raise ParameterError("record", "give a dict: variable name -> locations")
+        known = {"v"}
+        for cp in self.channels:
+            known |= {f"{s}_{cp.channel.name}" for s in cp.channel.states}
+        out = {}
+        for var, where in record.items():
+            if var not in known:
+                import difflib
+
+                close = difflib.get_close_matches(var, sorted(known), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ParameterError(
+                    "record", f"cannot record {var!r}{hint} Known: {', '.join(sorted(known))}"
+                )
+            if isinstance(where, str):
+                idx = np.flatnonzero(self.morph.select(where))
+            else:
+                idx = _locations(self.morph, where, f"record[{var!r}]")
+            for cp in self.channels:
+                if cp.sparse and var.endswith("_" + cp.channel.name):
+                    missing = np.setdiff1d(idx, cp.idx)
+                    if len(missing):
+                        raise PlacementError(
+                            f"record[{var!r}]: channel {cp.channel.name!r} is absent from "
+                            f"compartment {int(missing[0])}"
+                        )
+            out[var] = np.unique(idx)
+        return out
+
+    def _key(self, cell: Cell, sparse_threshold: float) -> str:
+        h = hashlib.sha256()
+        morph = self.morph
+        for sec in morph.sections:
+            h.update(json.dumps([sec.name, sec.region, sec.parent, sec.n]).encode())
+            h.update(np.ascontiguousarray(morph.resampled_points(sec.name)).tobytes())
+        for cp in self.channels:
+            ch = cp.channel
+            h.update(repr((ch.name, ch.equations, ch.currents, sorted(ch.parameters), ch.method,
+                           ch.initial, cp.sparse)).encode())
+            h.update(cp.idx.tobytes())
+        for rname, rp in self.receptors.items():
+            rec = rp.receptor
+            h.update(repr((rname, rec.equations, rec.on_pre, sorted(rec.parameters), rec.block,
+                           sorted(rec.block_parameters), rec.initial, rec.method)).encode())
+            h.update(rp.sources.tobytes() + rp.targets.tobytes())
+        h.update(repr((self.n_sources, sorted(self.electrode_cols.items()), self.dt,
+                       self.n_steps, self.record_dt, sparse_threshold)).encode())
+        for var, idx in sorted(self.record.items()):
+            h.update(var.encode() + idx.tobytes())
+        h.update(b2.__version__.encode())
+        return h.hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------------- values
+def _values(cell: Cell, plan: _Plan) -> dict[tuple[str, str], np.ndarray]:
+    """All run-time values of a cell: (object, variable) -> array in SI units."""
+    vals: dict[tuple[str, str], np.ndarray] = {
+        ("neuron", "Cm"): cell.cm.copy(),
+        ("neuron", "v0"): cell.v_init.copy(),
+    }
+    for cp in plan.channels:
+        state = cell.channels[cp.channel.name]
+        for pname, arr in state.values.items():
+            reversal = {c.reversal for c in cp.channel.currents}
+            if not cp.sparse or pname in reversal:
+                vals[("neuron", cp.local[pname])] = arr.copy()
+            if cp.sparse:
+                vals[(f"gates_{cp.channel.name}", pname)] = arr[cp.idx].copy()
+    for rname, rp in plan.receptors.items():
+        w = np.zeros(len(rp.sources))
+        for gname, a, b in rp.groups:
+            w[a:b] = cell.synapses[gname].receptors[rname][1]
+        vals[(f"syn_{rname}", "w")] = w
+    spikes = np.zeros((plan.n_steps + 1, max(plan.n_sources, 1)))
+    for gname, group in cell.synapses.items():
+        src = plan.source_of_group[gname]
+        for k, train in enumerate(group.spikes):
+            steps = np.round(np.asarray(train) / plan.dt).astype(np.int64)
+            steps = steps[steps <= plan.n_steps]
+            spikes[steps, src[k]] = 1.0
+    vals[("spike_ta", "values")] = spikes
+    if plan.electrode_cols:
+        t = np.arange(plan.n_steps + 1) * plan.dt
+        clamp = np.zeros((plan.n_steps + 1, len(plan.electrode_cols) + 1))
+        for el in cell.electrodes:
+            clamp[:, plan.electrode_cols[el.compartment]] += el.waveform.sample(t)
+        vals[("clamp_ta", "values")] = clamp
+    return vals
+
+
+# ----------------------------------------------------------------------------------- devices
+_ACTIVE: dict[str, object] = {"model": None}
+
+
+@contextlib.contextmanager
+def _captured_output(log_path: Path):
+    """Send the C++ compiler's and binary's stdout/stderr to a log file (fd level)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with open(log_path, "ab") as log:
+        saved = os.dup(1), os.dup(2)
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def _reset_standalone(directory: Path, openmp_threads: int) -> None:
+    from brian2.devices.device import all_devices
+
+    all_devices["cpp_standalone"].reinit()
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 2}"]
+    b2.prefs.devices.cpp_standalone.openmp_threads = int(openmp_threads)
+    b2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
+
+
+def _reset_runtime(target: str) -> None:
+    from brian2.devices.device import all_devices
+
+    if b2.get_device() is all_devices["cpp_standalone"]:
+        all_devices["cpp_standalone"].reinit()
+    b2.set_device("runtime")
+    b2.prefs.codegen.target = target
+    if target == "cython":
+        b2.prefs.codegen.runtime.cython.cache_dir = str(cache_dir() / "cython")
+
+
+# ----------------------------------------------------------------------------------- model
+class Model:
+    """A cell built into a Brian2 network once, run many times.
+
+    Parameters
+    ----------
+    cell : Cell
+        The cell whose structure is built; its values are the defaults of :meth:`run`.
+    duration : Quantity
+        Simulated time of every run.
+    dt : Quantity
+        Integration time step.
+    record : dict, optional
+        Variable name -> locations (``"all"``, a region name, ``(section, x)`` tuples, compartment
+        indices or a mask). Default: ``{"v": 0}`` (the soma, or the root compartment).
+    record_dt : Quantity, optional
+        Sampling interval of the recordings (a multiple of `dt`; default `dt`).
+    backend : {"cpp_standalone", "runtime"}
+        Brian2 C++ standalone code generation (default; compiled once per structure) or Brian2's
+        runtime mode (Cython code generation; no separate build).
+    runtime_target : {"cython", "numpy"}
+        Code generation target of the runtime backend.
+    sparse_threshold : float
+        Channels present in less than this fraction of compartments get their gates integrated only
+        where present (see the module docstring); 0 disables it.
+    openmp_threads : int
+        OpenMP threads of the standalone binary (0: none).
+
+    Examples
+    --------
+    >>> model = Model(cell, duration=100 * ms)          # doctest: +SKIP
+    >>> ds = model.run()                                 # doctest: +SKIP
+    >>> ds2 = model.run(cell_with_other_weights)         # no recompilation  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        cell: Cell,
+        duration,
+        dt=0.025 * b2.ms,
+        record=None,
+        record_dt=None,
+        backend: str = "cpp_standalone",
+        runtime_target: str = "cython",
+        sparse_threshold: float = 0.5,
+        openmp_threads: int = 0,
+    ):
+        if backend not in BACKENDS:
+            import difflib
+
+            close = difflib.get_close_matches(str(backend), BACKENDS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ParameterError("backend", f"unknown backend {backend!r}{hint} Known: {BACKENDS}")
+        if not isinstance(cell, Cell):
+            raise ParameterError("cell", f"expected a Cell, got {type(cell).__name__}")
+        if not cell.channels:
+            raise ParameterError("cell", "no membrane mechanism inserted (insert at least 'pas')")
+        self.cell = cell
+        self.backend = backend
+        self.runtime_target = runtime_target
+        self.openmp_threads = openmp_threads
+        self.sparse_threshold = sparse_threshold
+        self.plan = _Plan(cell, duration, dt, record, record_dt, sparse_threshold)
+        self.directory = cache_dir() / "build" / self.plan.key
+        self.compile_seconds = 0.0
+        self._objects = None
+
+    @property
+    def key(self) -> str:
+        """Hash of the structure: equal keys share one compiled project."""
+        return self.plan.key
+
+    # ---------------------------------------------------------------- building
+    def _build_objects(self, vals):
+        plan = self.plan
+        morph = plan.morph
+        clock = b2.Clock(dt=plan.dt * b2.second, name="sim_clock")
+        b2_morph = _brian_morphology(morph)
+        neuron_eqs, point_terms = self._neuron_equations()
+        namespace = {}
+        spike_ta = b2.TimedArray(vals[("spike_ta", "values")], dt=plan.dt * b2.second,
+                                 name="spike_ta")
+        namespace["spike_ta"] = spike_ta
+        clamp_ta = None
+        if plan.electrode_cols:
+            clamp_ta = b2.TimedArray(vals[("clamp_ta", "values")] * b2.amp,
+                                     dt=plan.dt * b2.second, name="clamp_ta")
+            namespace["clamp_ta"] = clamp_ta
+        neuron = b2.SpatialNeuron(
+            morphology=b2_morph,
+            model=neuron_eqs,
+            Cm=1 * b2.uF / b2.cm**2,
+            Ri=self.cell.Ri * b2.ohm * b2.meter,
+            method="exponential_euler",
+            clock=clock,
+            name="neuron",
+            namespace=namespace,
+        )
+        objects = {"neuron": neuron, "clock": clock, "spike_ta": spike_ta, "clamp_ta": clamp_ta}
+        extra = []
+        # sparse channel gate groups
+        for cp in plan.channels:
+            if not cp.sparse:
+                continue
+            ch = cp.channel
+            eqs = (b2.Equations(ch.equations) + _declare(ch.parameters)
+                   + b2.Equations("v : volt (linked)"))
+            gates = b2.NeuronGroup(len(cp.idx), eqs, method=ch.method, clock=clock,
+                                   order=-2, name=f"gates_{ch.name}", namespace={})
+            gates.v = b2.linked_var(neuron, "v", index=cp.idx)
+            summed = []
+            for cur in ch.currents:
+                pre = {nm: f"{nm}_pre" for nm in _expression_names(cur.conductance)}
+                summed.append(
+                    b2.Equations(
+                        f"gopen__ = {cur.conductance} : siemens/meter**2 (summed)",
+                        gopen__=f"gopen_{cur.name}_{ch.name}_post",
+                        **pre,
+                    )
+                )
+            feed = b2.Synapses(gates, neuron, model=sum(summed[1:], summed[0]), clock=clock,
+                               name=f"feed_{ch.name}", namespace={})
+            feed.connect(i=np.arange(len(cp.idx)), j=cp.idx)
+            objects[f"gates_{ch.name}"] = gates
+            extra += [gates, feed]
+        # presynaptic sources and receptors
+        if plan.n_sources:
+            src = b2.NeuronGroup(plan.n_sources, "", threshold="spike_ta(t, i) > 0.5",
+                                 clock=clock, name="sources", namespace=namespace)
+            src.thresholder["spike"].when = "before_groups"
+            src.thresholder["spike"].order = 0
+            extra.append(src)
+            for rname, rp in plan.receptors.items():
+                rec = rp.receptor
+                model = (
+                    b2.Equations(rec.equations)
+                    + _declare(rec.parameters)
+                    + b2.Equations("w : siemens (constant)")
+                    + b2.Equations("gsum__ = g : siemens (summed)", gsum__=f"g_{rname}_post")
+                )
+                syn = b2.Synapses(src, neuron, model=model, on_pre=rec.on_pre, method=rec.method,
+                                  clock=clock, name=f"syn_{rname}", namespace={})
+                syn.connect(i=rp.sources, j=rp.targets)
+                syn.pre.when = "before_groups"
+                syn.pre.order = 1
+                for p, d in rec.parameters.items():
+                    setattr(syn, p, d)
+                objects[f"syn_{rname}"] = syn
+                extra.append(syn)
+        # divergence flag, checked every 1 ms of biological time
+        neuron.run_regularly(f"bad = bad + 1 - int(abs(v) < {_V_LIMIT}*volt)",
+                             dt=max(plan.dt, 1e-3) * b2.second, when="end", name="divergence")
+        # monitors
+        monitors = {}
+        neuron_vars = [v for v in plan.record if self._monitor_owner(v) == "neuron"]
+        if neuron_vars:
+            union = np.unique(np.concatenate([plan.record[v] for v in neuron_vars]))
+            monitors["neuron"] = (
+                b2.StateMonitor(neuron, neuron_vars, record=union, dt=plan.record_dt * b2.second,
+                                name="mon_neuron"),
+                union,
+            )
+        for cp in plan.channels:
+            if not cp.sparse:
+                continue
+            gvars = [v for v in plan.record if self._monitor_owner(v) == f"gates_{cp.channel.name}"]
+            if gvars:
+                union = np.unique(np.concatenate([plan.record[v] for v in gvars]))
+                rows = np.searchsorted(cp.idx, union)
+                local = [v[: -len(cp.channel.name) - 1] for v in gvars]
+                mon = b2.StateMonitor(objects[f"gates_{cp.channel.name}"], local, record=rows,
+                                      dt=plan.record_dt * b2.second,
+                                      name=f"mon_gates_{cp.channel.name}")
+                monitors[f"gates_{cp.channel.name}"] = (mon, union)
+        objects["monitors"] = monitors
+        self._apply_values(objects, vals, direct=True)
+        if self.backend == "cpp_standalone":
+            b2.device.apply_run_args()
+        neuron.v = "v0"
+        for cp in plan.channels:
+            target = objects[f"gates_{cp.channel.name}"] if cp.sparse else neuron
+            names = {} if cp.sparse else cp.local
+            for state, expr in cp.channel.initial.items():
+                expr_eq = b2.Equations(f"init__ = {expr} : 1", **names) if names else None
+                rhs = str(expr_eq["init__"].expr) if expr_eq is not None else expr
+                setattr(target, names.get(state, state), rhs)
+        net = b2.Network(neuron, *extra, *(m for m, _ in monitors.values()))
+        objects["net"] = net
+        objects["point_terms"] = point_terms
+        return objects
+
+    def _monitor_owner(self, var: str) -> str:
+        for cp in self.plan.channels:
+            if cp.sparse and var.endswith("_" + cp.channel.name):
+                return f"gates_{cp.channel.name}"
+        return "neuron"
+
+    def _neuron_equations(self):
+        plan = self.plan
+        eqs = b2.Equations("v0 : volt (constant)\nbad : 1")
+        im_terms = []
+        for cp in plan.channels:
+            ch = cp.channel
+            reversal = {c.reversal for c in ch.currents}
+            params = ch.parameters if not cp.sparse else {p: ch.parameters[p] for p in reversal}
+            eqs += _declare(params, names=cp.local)
+            if not cp.sparse:
+                eqs += _renamed(ch.equations, cp.local)
+            for cur in ch.currents:
+                iname = f"I_{cur.name}_{ch.name}"
+                if cp.sparse:
+                    gname = f"gopen_{cur.name}_{ch.name}"
+                    eqs += b2.Equations(
+                        f"{gname} : siemens/meter**2\n"
+                        f"{iname} = {gname}*({cp.local[cur.reversal]} - v) : amp/meter**2"
+                    )
+                else:
+                    eqs += b2.Equations(
+                        f"I__ = ({cur.conductance})*(E__ - v) : amp/meter**2",
+                        I__=iname, E__=cp.local[cur.reversal],
+                        **{k: val for k, val in cp.local.items() if k != cur.reversal},
+                    )
+                im_terms.append(iname)
+        eqs += b2.Equations(f"Im = {' + '.join(im_terms)} : amp/meter**2")
+        point_terms = []
+        for rname, rp in plan.receptors.items():
+            rec = rp.receptor
+            local = {p: f"{p}_{rname}" for p in rec.block_parameters}
+            eqs += b2.Equations(f"g_{rname} : siemens\nE_{rname} : volt (constant, shared)")
+            eqs += _declare(rec.block_parameters, ("constant", "shared"), local)
+            eqs += b2.Equations(
+                f"I__ = g__*({rec.block})*(E__ - v) : amp",
+                I__=f"I_{rname}", g__=f"g_{rname}", E__=f"E_{rname}", **local,
+            )
+            point_terms.append(f"I_{rname}")
+        if plan.electrode_cols:
+            eqs += b2.Equations("eidx : integer (constant)\nI_inj = clamp_ta(t, eidx) : amp")
+            point_terms.append("I_inj")
+        if point_terms:
+            eqs += b2.Equations(f"I_point = {' + '.join(point_terms)} : amp (point current)")
+        return eqs, point_terms
+
+    def _apply_values(self, objects, vals, direct: bool):
+        """Set values on the objects (direct) or return the run_args dict (standalone reruns)."""
+        plan = self.plan
+        run_args = {}
+        neuron = objects["neuron"]
+        for (owner, var), arr in vals.items():
+            if owner in ("spike_ta", "clamp_ta"):
+                if not direct:
+                    unit = b2.amp if owner == "clamp_ta" else 1
+                    run_args[objects[owner]] = arr * unit
+                continue
+            group = objects[owner]
+            value = arr * get_unit(group.variables[var].dim)
+            if direct:
+                setattr(group, var, value)
+            else:
+                run_args[getattr(group, var)] = value
+        if direct:
+            neuron.Ri = self.cell.Ri * b2.ohm * b2.meter
+            for rname, rp in plan.receptors.items():
+                setattr(neuron, f"E_{rname}", rp.receptor.reversal)
+                for p, d in rp.receptor.block_parameters.items():
+                    setattr(neuron, f"{p}_{rname}", d)
+            if plan.electrode_cols:
+                eidx = np.zeros(plan.morph.n_compartments, dtype=int)
+                for comp, col in plan.electrode_cols.items():
+                    eidx[comp] = col
+                neuron.eidx = eidx
+        else:
+            run_args[neuron.Ri] = self.cell.Ri * b2.ohm * b2.meter
+        return run_args
+
+    def _build(self, vals):
+        if self.backend == "cpp_standalone":
+            _reset_standalone(self.directory, self.openmp_threads)
+        else:
+            _reset_runtime(self.runtime_target)
+        objects = self._build_objects(vals)
+        objects["net"].run(self.plan.duration * b2.second, namespace={})
+        if self.backend == "cpp_standalone":
+            import time
+
+            self.directory.mkdir(parents=True, exist_ok=True)
+            log = self.directory / "build.log"
+            t0 = time.perf_counter()
+            try:
+                with _captured_output(log):
+                    b2.device.build(directory=str(self.directory), compile=True, run=False,
+                                    clean=False)
+            except Exception as exc:  # compiler missing or failing
+                raise BuildError(
+                    f"C++ standalone build failed ({type(exc).__name__}: {str(exc)[:200]}). "
+                    "Is a C++ compiler installed (e.g. `apt-get install g++`)? Or use "
+                    "backend='runtime'", str(log)) from None
+            self.compile_seconds = time.perf_counter() - t0
+            _ACTIVE["model"] = self
+        self._objects = objects
+
+    # ---------------------------------------------------------------- running
+    def run(self, cell: Cell | None = None):
+        """Run the model with the values of `cell` (default: the cell it was built from).
+
+        Parameters
+        ----------
+        cell : Cell, optional
+            A cell with the same structure (same morphology, channel placement, synapse sites,
+            electrodes); its parameter values, weights, spike trains and waveforms are used.
+
+        Returns
+        -------
+        xarray.Dataset
+            See :func:`dendrites.simulate.simulate`.
+
+        Raises
+        ------
+        ParameterError
+            If `cell` has another structure.
+        DivergenceError
+            If the membrane potential became non-finite or exceeded 2 V somewhere.
+        """
+        from .results import to_dataset
+
+        cell = self.cell if cell is None else cell
+        if cell is not self.cell:
+            other = _Plan(cell, self.plan.duration * b2.second, self.plan.dt * b2.second, None,
+                          None, self.sparse_threshold)
+            other.record = self.plan.record
+            if other._key(cell, self.sparse_threshold) != self.plan.key:
+                raise ParameterError(
+                    "cell", "has another structure than the model was built for; build a new Model"
+                )
+        vals = _values(cell, self.plan)
+        if self.backend == "runtime":
+            self.cell = cell
+            self._build(vals)
+        elif self._objects is None or _ACTIVE["model"] is not self:
+            self._build(vals)
+            self._run_binary({}, cell)
+        else:
+            self._run_binary(self._apply_values(self._objects, vals, direct=False), cell)
+        data = self._collect(cell)
+        return to_dataset(self, cell, data)
+
+    def _run_binary(self, run_args, cell):
+        results = Path("results") / uuid.uuid4().hex[:12]
+        log = self.directory / "run.log"
+        try:
+            with _captured_output(log):
+                b2.device.run(directory=str(self.directory), results_directory=str(results),
+                              with_output=True, run_args=run_args)
+        except Exception as exc:
+            raise BuildError(f"the compiled simulation failed to run ({exc})", str(log)) from None
+        self._last_results = self.directory / results
+
+    def _collect(self, cell: Cell) -> dict:
+        """Read monitors into numpy arrays, check for divergence, clean up the results folder."""
+        plan = self.plan
+        objs = self._objects
+        bad = np.asarray(objs["neuron"].bad[:])
+        data = {"time": None, "vars": {}}
+        for owner, (mon, union) in objs["monitors"].items():
+            data["time"] = np.asarray(mon.t / b2.second)
+            for var in plan.record:
+                if self._monitor_owner(var) != owner:
+                    continue
+                suffix = "_" + owner.removeprefix("gates_")
+                name = var if owner == "neuron" else var.removesuffix(suffix)
+                vals = getattr(mon, name)
+                arr = np.asarray(vals / get_unit(getattr(vals, "dim", DIMENSIONLESS))).T
+                data["vars"][var] = (arr, union, _unit_str(vals))
+        if self.backend == "cpp_standalone" and getattr(self, "_last_results", None):
+            shutil.rmtree(self._last_results, ignore_errors=True)
+        nonfinite = [k for k, (a, _u, _s) in data["vars"].items() if not np.all(np.isfinite(a))]
+        if bad.any() or nonfinite:
+            comp = int(np.flatnonzero(bad)[0]) if bad.any() else None
+            if comp is None:
+                var = nonfinite[0]
+                arr, union, _ = data["vars"][var]
+                comp = int(union[np.flatnonzero(~np.all(np.isfinite(arr), axis=0))[0]])
+            table = plan.morph.compartments
+            where = (f"compartment {comp} (section {table.section[comp]!r}, region "
+                     f"{table.region[comp]}, {table.distance[comp]:.1f} um from the soma)")
+            raise DivergenceError(plan.dt * b2.second, where,
+                                  f"|v| exceeded {_V_LIMIT} V or became NaN")
+        return data
+
+
+def _brian_morphology(morph):
+    """Brian2 morphology from our description (coordinates relative to the parent's end)."""
+    built = {}
+    ends = {}
+    root = None
+    for sec in morph.sections:
+        if sec.region == "soma" and sec.parent is None:
+            x, y, z, d = sec.points[0]
+            obj = b2.Soma(diameter=d * b2.um, x=x * b2.um, y=y * b2.um, z=z * b2.um)
+            ends[sec.name] = np.array([x, y, z])
+        else:
+            pts = morph.resampled_points(sec.name)
+            origin = ends[sec.parent] if sec.parent is not None else np.zeros(3)
+            rel = pts[:, :3] - origin
+            obj = b2.Section(n=sec.n, diameter=pts[:, 3] * b2.um, x=rel[:, 0] * b2.um,
+                             y=rel[:, 1] * b2.um, z=rel[:, 2] * b2.um)
+            ends[sec.name] = pts[-1, :3]
+        built[sec.name] = obj
+        if sec.parent is None:
+            root = obj
+        else:
+            built[sec.parent].children.add(sec.name, obj)
+    return root
+

@@ -1,0 +1,99 @@
+"""Exceptions raised by `dendrites`.
+
+Every error the package raises on bad input derives from :class:`DendritesError`, so callers can
+catch the package's own errors without catching programming errors. Each subclass names what was
+wrong: the parameter, the file line, the location on the cell, or the time step.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BuildError",
+    "DendritesError",
+    "DivergenceError",
+    "ParameterError",
+    "PlacementError",
+    "ResultsError",
+    "SWCError",
+]
+
+
+class DendritesError(Exception):
+    """Base class of all errors raised by `dendrites` on bad input or failed runs."""
+
+
+class ParameterError(DendritesError, ValueError):
+    """A parameter has the wrong unit, a non-physical value, or an unknown name.
+
+    Parameters
+    ----------
+    parameter : str
+        Name of the offending parameter, as the user passed it.
+    message : str
+        What is wrong and, where possible, what would be right.
+    """
+
+    def __init__(self, parameter: str, message: str):
+        self.parameter = parameter
+        super().__init__(f"{parameter}: {message}")
+
+
+class SWCError(DendritesError, ValueError):
+    """A malformed SWC file. The message names the file and the line.
+
+    Parameters
+    ----------
+    path : str
+        The file that was read.
+    line : int or None
+        1-based line number of the offending record (None for whole-file problems).
+    message : str
+        What is wrong with that line.
+    """
+
+    def __init__(self, path: str, line: int | None, message: str):
+        self.path = str(path)
+        self.line = line
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class PlacementError(DendritesError, ValueError):
+    """A synapse, electrode or recording placed off the cell (unknown section, x outside [0, 1],
+    distance beyond the tree)."""
+
+
+class DivergenceError(DendritesError, RuntimeError):
+    """The simulation produced non-finite or absurd voltages.
+
+    Parameters
+    ----------
+    dt : brian2.Quantity
+        The time step that was used.
+    location : str
+        The first compartment (section and index) where the divergence was seen.
+    """
+
+    def __init__(self, dt, location: str, message: str = ""):
+        self.dt = dt
+        self.location = location
+        text = f"simulation diverged (dt = {dt}) at {location}"
+        if message:
+            text += f": {message}"
+        text += "; reduce dt or check the parameters of the mechanisms there"
+        super().__init__(text)
+
+
+class BuildError(DendritesError, RuntimeError):
+    """The C++ standalone project could not be compiled or run. The full log is in `log_path`."""
+
+    def __init__(self, message: str, log_path: str | None = None):
+        self.log_path = log_path
+        text = message
+        if log_path:
+            text += f" (full log: {log_path})"
+        super().__init__(text)
+
+
+class ResultsError(DendritesError, ValueError):
+    """A stored results file does not match what was asked for (schema or parameter hash)."""

@@ -1,0 +1,294 @@
+"""Mechanisms as data.
+
+A mechanism is a Brian2 equation string with units, default parameter values as quantities, initial
+states and a literature reference. Nothing here creates Brian2 objects: the backend reads these
+descriptions, renames every mechanism-local name with the mechanism's suffix (``m`` of ``hh`` becomes
+``m_hh``, through :class:`brian2.Equations` substitution, not string splicing) and assembles them.
+
+Two kinds exist:
+
+* :class:`Channel` -- a membrane mechanism with densities per unit area, inserted by region.
+  Its equations define gating states (functions of ``v``) and it declares the currents it carries as
+  ``open conductance x (reversal - v)``. Because the open conductance does not depend on ``v``
+  directly, the backend may integrate the gates in a small group over just the compartments where
+  the channel is present and feed the conductance back (see :mod:`dendrites.backend`).
+* :class:`Receptor` -- a synaptic receptor whose per-synapse state lives on each synapse and whose
+  conductance is summed into its compartment; an optional voltage-dependent factor (the NMDA Mg
+  block) multiplies the summed conductance in the membrane current.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2.core.functions import DEFAULT_CONSTANTS, DEFAULT_FUNCTIONS
+from brian2.core.namespace import DEFAULT_UNITS
+from brian2.equations.equations import Equations
+from brian2.parsing.rendering import NumpyNodeRenderer
+from brian2.units.allunits import volt
+from brian2.units.fundamentalunits import (
+    DimensionMismatchError,
+    Quantity,
+    fail_for_dimension_mismatch,
+    get_dimensions,
+    get_unit,
+)
+from brian2.utils.stringtools import get_identifiers
+
+from ..errors import ParameterError
+
+__all__ = ["Channel", "Current", "Receptor", "evaluate"]
+
+
+@dataclass(frozen=True)
+class Current:
+    """One ionic current of a channel: ``I = g_open * (E - v)``.
+
+    Parameters
+    ----------
+    name : str
+        Name of the current (``"na"``, ``"k"``, ``"L"``); the membrane variable becomes
+        ``I_<name>_<channel>``.
+    conductance : str
+        Expression of the open conductance per unit area in terms of the channel's states and
+        parameters (e.g. ``"gnabar*m**3*h"``). Must not contain ``v``.
+    reversal : str
+        Name of the channel parameter holding the reversal potential.
+    """
+
+    name: str
+    conductance: str
+    reversal: str
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A membrane channel described as data.
+
+    Parameters
+    ----------
+    name : str
+        Short identifier, used as suffix of every local name (``hh``, ``pas``).
+    equations : str
+        Brian2 equations of the gating states and helper subexpressions, in terms of ``v``. May be
+        empty for channels without states (the leak). Parameters are not declared here: they are
+        declared by the backend from `parameters`.
+    currents : tuple of Current
+        The currents the channel carries.
+    parameters : dict of str -> Quantity
+        Default value of every parameter (densities per area, reversal potentials, temperature
+        factors...). Every parameter can be set per compartment.
+    densities : tuple of str
+        The parameters whose value zero means "channel absent". The channel is present in a
+        compartment where any of them is non-zero.
+    initial : dict of str -> str
+        Initial value of each state, as an expression in ``v`` and parameters (e.g. the steady state
+        ``"alpha_m/(alpha_m + beta_m)"``).
+    method : str
+        Brian2 integration method for the states.
+    reference : str
+        Where the equations and default values come from.
+    """
+
+    name: str
+    equations: str
+    currents: tuple[Current, ...]
+    parameters: dict[str, Quantity]
+    densities: tuple[str, ...]
+    initial: dict[str, str] = field(default_factory=dict)
+    method: str = "exponential_euler"
+    reference: str = ""
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        """Names of the differential states, in order of appearance."""
+        return tuple(self.initial)
+
+    def __str__(self) -> str:
+        params = ", ".join(f"{k}={v}" for k, v in self.parameters.items())
+        cur = ", ".join(f"I_{c.name} = {c.conductance}*({c.reversal} - v)" for c in self.currents)
+        return f"Channel {self.name!r}: {cur}; defaults {params}; ref: {self.reference}"
+
+
+@dataclass(frozen=True)
+class Receptor:
+    """A synaptic receptor described as data.
+
+    Parameters
+    ----------
+    name : str
+        Short identifier (``ampa``, ``nmda``, ``gabaa``); the summed compartment conductance is
+        ``g_<name>`` and the current ``I_<name>``.
+    equations : str
+        Per-synapse Brian2 equations (clock-driven states), defining a conductance variable ``g``
+        in siemens. ``v_post`` may be used (e.g. kinetic Mg block); ``v`` may not.
+    on_pre : str
+        Statements run when a presynaptic spike arrives; ``w`` (siemens) is the synapse's weight.
+    parameters : dict of str -> Quantity
+        Defaults of per-synapse parameters (time constants...).
+    reversal : Quantity
+        Reversal potential of the current.
+    block : str
+        Dimensionless factor multiplying the summed conductance in the membrane current, as an
+        expression in ``v`` and the entries of `block_parameters` (``"1"`` for none). It stays in
+        the membrane current so the implicit cable update treats it exactly (it must be
+        differentiable in ``v``).
+    block_parameters : dict of str -> Quantity
+        Parameters of `block` (e.g. the Mg concentration).
+    initial : dict of str -> str
+        Initial values of the per-synapse states.
+    method : str
+        Integration method of the per-synapse states.
+    reference : str
+        Where the equations and default values come from.
+    """
+
+    name: str
+    equations: str
+    on_pre: str
+    parameters: dict[str, Quantity]
+    reversal: Quantity
+    block: str = "1"
+    block_parameters: dict[str, Quantity] = field(default_factory=dict)
+    initial: dict[str, str] = field(default_factory=dict)
+    method: str = "exact"
+    reference: str = ""
+
+    def __str__(self) -> str:
+        return (
+            f"Receptor {self.name!r}: I = g*{self.block}*(E - v), E = {self.reversal}; "
+            f"ref: {self.reference}"
+        )
+
+
+# ----------------------------------------------------------------------------------------------------
+# Evaluating a mechanism's formulas with numpy, without a simulation
+
+
+def _evaluation_namespace() -> dict:
+    """Brian2's default functions (unit-safe numpy versions), constants and units."""
+    namespace = dict(DEFAULT_UNITS)
+    namespace.update({name: c.value for name, c in DEFAULT_CONSTANTS.items()})
+    namespace.update({name: f.pyfunc for name, f in DEFAULT_FUNCTIONS.items()})
+    namespace["logical_not"] = np.logical_not  # emitted by NumpyNodeRenderer for ``not``
+    return namespace
+
+
+def evaluate(expression: str, v, mechanism: Channel | Receptor, **overrides) -> Quantity:
+    """Evaluate a formula of a mechanism at membrane potential(s) `v`, with numpy.
+
+    No Brian2 object is created: the mechanism's equations are parsed with
+    :class:`brian2.Equations` and the formula is evaluated with Brian2's unit-safe numpy functions
+    (``exp``, ``exprel``...), its units and the mechanism's default parameters. It exists so that
+    formulas (rate functions, steady states, the Mg block) can be checked without a simulation.
+
+    Parameters
+    ----------
+    expression : str
+        What to evaluate: the name of a subexpression or state of the mechanism's equations
+        (``"alpha_m"``, ``"g"``), ``"block"`` for the voltage-dependent factor of a
+        :class:`Receptor`, or any Brian2 expression in those names, ``v`` and the parameters
+        (``"gnabar*m**3*h"``).
+    v : brian2.Quantity
+        Membrane potential(s), scalar or array. ``v_post`` in receptor equations means `v`.
+    mechanism : Channel or Receptor
+        The mechanism whose equations and defaults are used.
+    **overrides : brian2.Quantity
+        Values replacing parameter defaults, by the parameter's name (``Mg=2*mM`` for the NMDA
+        block), or giving states (``m=0.5``). States not given take their initial value
+        (for :data:`~dendrites.mechanisms.hh.hh` the steady state at `v`), or zero if the mechanism
+        does not define one. Arrays broadcast against `v`.
+
+    Returns
+    -------
+    brian2.Quantity
+        The value(s), with the shape of `v` broadcast against the overrides (dimensionless values
+        are returned as a dimensionless Quantity).
+
+    Raises
+    ------
+    ParameterError
+        `v` is not a voltage, an override has an unknown name or the wrong unit, or the expression
+        uses a name that is not defined.
+
+    Examples
+    --------
+    >>> from brian2 import mV
+    >>> from dendrites.mechanisms.hh import hh
+    >>> m_inf = evaluate("m", -65 * mV, hh)
+    >>> round(float(m_inf), 6)
+    0.052932
+    """
+    try:
+        fail_for_dimension_mismatch(v, volt)
+    except DimensionMismatchError:
+        raise ParameterError("v", f"expected a membrane potential in volt, got {v!r}") from None
+    eqs = Equations(mechanism.equations)
+    parameters = dict(mechanism.parameters)
+    if isinstance(mechanism, Receptor):
+        parameters.update(mechanism.block_parameters)
+    known = set(parameters) | set(eqs.names)
+    for name, value in overrides.items():
+        if name in parameters:
+            expected = get_dimensions(parameters[name])
+        elif name in eqs.names:
+            expected = eqs[name].dim
+        else:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ParameterError(
+                name, f"not a parameter or state of {mechanism.name!r}{hint} Known: {sorted(known)}"
+            )
+        try:
+            fail_for_dimension_mismatch(value, expected)
+        except DimensionMismatchError:
+            raise ParameterError(
+                name, f"expected units of {get_unit(expected)}, got {value!r}"
+            ) from None
+
+    base_namespace = _evaluation_namespace()
+    values: dict[str, object] = {"v": v, "v_post": v, **parameters, **overrides}
+    pending: list[str] = []  # names being computed, to report circular definitions
+
+    def resolve(name: str):
+        if name in values:
+            return values[name]
+        if name in pending:
+            raise ParameterError("expression", f"circular definition: {' -> '.join(pending)}")
+        if name in eqs.subexpr_names:
+            code = eqs[name].expr.code
+        elif name in eqs.diff_eq_names:
+            code = mechanism.initial.get(name)
+        elif name in base_namespace:
+            return base_namespace[name]
+        else:
+            raise ParameterError(
+                "expression", f"unknown name {name!r} for mechanism {mechanism.name!r}"
+            )
+        pending.append(name)
+        if code is None:  # a state without initial value starts at zero
+            value = Quantity(0.0, dim=eqs[name].dim)
+        else:
+            value = compute(code)
+        pending.pop()
+        fail_for_dimension_mismatch(
+            value, eqs[name].dim, f"{name!r} of {mechanism.name!r} has the wrong unit"
+        )
+        values[name] = value
+        return value
+
+    def compute(code: str):
+        namespace = {name: resolve(name) for name in get_identifiers(code)}
+        rendered = NumpyNodeRenderer().render_expr(code)
+        return eval(rendered, {"__builtins__": {}, **base_namespace}, namespace)
+
+    if isinstance(mechanism, Receptor) and expression == "block" and "block" not in eqs.names:
+        expression = mechanism.block
+    result = resolve(expression) if expression in eqs.names else compute(expression)
+    shape = np.broadcast_shapes(np.shape(v), *(np.shape(o) for o in overrides.values()))
+    return Quantity(
+        np.broadcast_to(np.asarray(result, dtype=float), shape).copy(),
+        dim=get_dimensions(result),
+    )
