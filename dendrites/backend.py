@@ -253,14 +253,14 @@ def _values(cell: Cell, plan: _Plan) -> dict[tuple[str, str], np.ndarray]:
         for gname, a, b in rp.groups:
             w[a:b] = cell.synapses[gname].receptors[rname][1]
         vals[(f"syn_{rname}", "w")] = w
-    spikes = np.zeros((plan.n_steps + 1, max(plan.n_sources, 1)))
-    for gname, group in cell.synapses.items():
-        src = plan.source_of_group[gname]
-        for k, train in enumerate(group.spikes):
-            steps = np.round(np.asarray(train) / plan.dt).astype(np.int64)
-            steps = steps[steps <= plan.n_steps]
-            spikes[steps, src[k]] = 1.0
-    vals[("spike_ta", "values")] = spikes
+    if plan.n_sources:
+        spikes = np.zeros((plan.n_steps + 1, plan.n_sources))
+        for gname, group in cell.synapses.items():
+            src = plan.source_of_group[gname]
+            for k, train in enumerate(group.spikes):
+                steps = np.round(np.asarray(train) / plan.dt).astype(np.int64)
+                spikes[steps[steps <= plan.n_steps], src[k]] = 1.0
+        vals[("spike_ta", "values")] = spikes
     if plan.electrode_cols:
         t = np.arange(plan.n_steps + 1) * plan.dt
         clamp = np.zeros((plan.n_steps + 1, len(plan.electrode_cols) + 1))
@@ -394,9 +394,11 @@ class Model:
         b2_morph = _brian_morphology(morph)
         neuron_eqs, point_terms = self._neuron_equations()
         namespace = {}
-        spike_ta = b2.TimedArray(vals[("spike_ta", "values")], dt=plan.dt * b2.second,
-                                 name="spike_ta")
-        namespace["spike_ta"] = spike_ta
+        spike_ta = None
+        if plan.n_sources:
+            spike_ta = b2.TimedArray(vals[("spike_ta", "values")], dt=plan.dt * b2.second,
+                                     name="spike_ta")
+            namespace["spike_ta"] = spike_ta
         clamp_ta = None
         if plan.electrode_cols:
             clamp_ta = b2.TimedArray(vals[("clamp_ta", "values")] * b2.amp,
@@ -441,7 +443,7 @@ class Model:
             extra += [gates, feed]
         # presynaptic sources and receptors
         if plan.n_sources:
-            src = b2.NeuronGroup(plan.n_sources, "", threshold="spike_ta(t, i) > 0.5",
+            src = b2.NeuronGroup(plan.n_sources, "", threshold="spike_ta(t, i) > 0.5", reset="",
                                  clock=clock, name="sources", namespace=namespace)
             src.thresholder["spike"].when = "before_groups"
             src.thresholder["spike"].order = 0

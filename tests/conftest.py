@@ -18,8 +18,11 @@ from brian2.units import ms
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-def _reset_brian2() -> None:
-    reinit_devices()  # forget the objects and code of every device (runtime and standalone)
+def _reset_brian2(reinit: bool) -> None:
+    if reinit:
+        # Forget the objects and code of every device (runtime and standalone). It runs the
+        # garbage collector (~50 ms), so it is done once per test, after it, as Brian2 does.
+        reinit_devices()
     set_device("runtime")
     brian2.prefs.reset_to_defaults()  # also drops preferences read from user files
     brian2.defaultclock.dt = 0.1 * ms
@@ -28,9 +31,9 @@ def _reset_brian2() -> None:
 @pytest.fixture(autouse=True)
 def _clean_brian2():
     """Reset Brian2's device, preferences and default clock around every test."""
-    _reset_brian2()
+    _reset_brian2(reinit=False)
     yield
-    _reset_brian2()
+    _reset_brian2(reinit=True)
 
 
 @pytest.fixture(scope="session")
