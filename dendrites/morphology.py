@@ -362,6 +362,9 @@ class Morphology:
                 continue
             r = _resample(s.points, s.n)
             seg = np.sqrt(np.sum(np.diff(r[:, :3], axis=0) ** 2, axis=1))
+            if np.any(seg <= 1e-6 * s.length / s.n):
+                msg = f"section {s.name!r} folds back: a compartment has no straight length"
+                raise ParameterError("n", f"{msg}; choose another n with with_n()")
             r1, r2 = r[:-1, 3] / 2, r[1:, 3] / 2
             cum = (end[p] if p >= 0 else 0.0) + np.r_[0.0, np.cumsum(seg)]
             end[i] = cum[-1]

@@ -2,8 +2,9 @@
 
 A mechanism is a Brian2 equation string with units, default parameter values as quantities, initial
 states and a literature reference. Nothing here creates Brian2 objects: the backend reads these
-descriptions, renames every mechanism-local name with the mechanism's suffix (``m`` of ``hh`` becomes
-``m_hh``, through :class:`brian2.Equations` substitution, not string splicing) and assembles them.
+descriptions, renames every mechanism-local name with the mechanism's suffix (``m`` of ``hh``
+becomes ``m_hh``, through :class:`brian2.Equations` substitution, not string splicing) and
+assembles them.
 
 Two kinds exist:
 
@@ -163,7 +164,7 @@ class Receptor:
         )
 
 
-# ----------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Evaluating a mechanism's formulas with numpy, without a simulation
 
 

@@ -5,7 +5,10 @@ Every receptor here is a peak-normalised double exponential: a presynaptic spike
 
     g(t) = factor * w * (exp(-t/tau_decay) - exp(-t/tau_rise))
 
-peaks at exactly ``w`` at ``t_peak = tau_rise*tau_decay/(tau_decay - tau_rise)*log(tau_decay/tau_rise)``
+peaks at exactly ``w`` at
+
+    t_peak = tau_rise*tau_decay/(tau_decay - tau_rise)*log(tau_decay/tau_rise)
+
 because ``factor = 1/(exp(-t_peak/tau_decay) - exp(-t_peak/tau_rise))``. Both are subexpressions of
 the per-synapse equations, so they stay correct when the time constants are set per synapse. The
 states are linear, so they are integrated exactly.

@@ -1,0 +1,301 @@
+"""The neuron is not isopotential: voltage along a passive pyramidal cell, against its point-neuron
+control.
+
+A point neuron has one voltage. A real neuron's dendrites are cables (Rall 1967): current injected
+at one place decays with distance, and a synaptic potential shrinks, slows and broadens on its way to
+the soma. Three panels:
+
+(a) steady-state voltage against path distance for a current injected at the soma and at the tip
+    of the apical tuft, with Rall's sealed-end cable prediction along the apical path
+    (V(X)/V(0) = cosh(L - X)/cosh(L), X the electrotonic distance) overlaid, and the matched point
+    neuron (one voltage for both injection sites);
+(b) one AMPA synapse at increasing distance along the apical dendrite: EPSP amplitude at the synapse
+    and at the soma; half-width and delay at the soma;
+(c) the same synapses on the matched point neuron (same input resistance and membrane time constant
+    at the soma, every synapse on the one compartment): every location gives the same EPSP.
+
+Cell: the package's simplified pyramidal cell (``dendrites.morphology.pyramidal``), passive,
+Rm 10 kOhm cm2, Cm 1 uF/cm2, Ri 150 ohm cm, E -70 mV (the passive defaults of
+``dendrites.mechanisms.passive``), compartments by the d_lambda rule (0.1 at 100 Hz), at most
+20 um long. AMPA synapse: 1 nS peak, double exponential 0.2/2 ms (``dendrites.mechanisms.ampa``).
+The model is compiled once; every synapse location and injection site is a run-time value.
+
+References: Rall (1967) J Neurophysiol 30:1138; Stuart & Spruston (1998) J Neurosci 18:3501
+(dendritic attenuation of EPSPs in pyramidal cells).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from brian2 import cm, ms, mV, nA, nS, ohm, siemens, uF, um
+
+from dendrites import Cell, Model, morphology
+from dendrites.analysis import epsp_features
+from dendrites.electrotonic import point_neuron
+from dendrites.stimuli import Step
+from dendrites.studies import Claim, main
+
+TITLE = "The neuron is not isopotential"
+CAPTION = (
+    "Different parts of one neuron sit at different voltages. (a) Steady state along a passive "
+    "pyramidal cell for 0.1 nA injected at the soma or at the apical tuft tip; dashed: Rall's "
+    "sealed-end cable along the apical path; grey: the matched point neuron, one voltage "
+    "everywhere. (b) EPSP of one 1 nS AMPA synapse placed at increasing distance along the apical "
+    "dendrite, at the synapse and at the soma: attenuation; (c) the EPSP at the soma slows and "
+    "broadens with distance, while the point neuron (grey) gives the same EPSP for every location."
+)
+
+RM = 1e4  # ohm cm2
+RI = 150.0  # ohm cm
+CM = 1.0  # uF/cm2
+E_LEAK = -70.0  # mV
+I_INJ = 0.1  # nA
+W_AMPA = 1.0  # nS
+ONSET = 10.0  # ms
+APICAL_PATH = ["trunk0", "trunk1", "trunk2", "trunk3", "trunk4", "tuft0", "tuft0_a"]
+
+
+def parameters(quick: bool) -> dict:
+    """Everything the result depends on."""
+    distances = [100.0, 300.0, 500.0, 700.0, 900.0] if quick else list(np.arange(50.0, 950.0, 50.0))
+    return {
+        "distances_um": distances,
+        "steady_duration_ms": 150.0 if quick else 200.0,
+        "epsp_duration_ms": 60.0 if quick else 80.0,
+        "dt_ms": 0.025,
+        "max_compartment_um": 20.0,
+        "Rm_ohm_cm2": RM,
+        "Ri_ohm_cm": RI,
+        "Cm_uF_cm2": CM,
+        "E_mV": E_LEAK,
+        "I_inj_nA": I_INJ,
+        "w_ampa_nS": W_AMPA,
+    }
+
+
+def _cell(params: dict) -> Cell:
+    morph = morphology.pyramidal().compartmentalize(
+        Ri=RI * ohm * cm, Cm=CM * uF / cm**2, max_length=params["max_compartment_um"] * um
+    )
+    cell = Cell(morph, Ri=RI * ohm * cm, Cm=CM * uF / cm**2, v_init=E_LEAK * mV)
+    cell.insert("pas", g=(1.0 / RM) * siemens / cm**2, E=E_LEAK * mV)
+    return cell
+
+
+def _path_compartments(morph) -> np.ndarray:
+    table = morph.compartments
+    on_path = np.isin(table.section.astype(str), APICAL_PATH)
+    idx = np.flatnonzero(on_path)
+    return idx[np.argsort(table.distance[idx])]
+
+
+def _electrotonic_distance(morph, idx: np.ndarray) -> tuple[np.ndarray, float]:
+    """Electrotonic distance X of each path compartment centre, and the path's length L."""
+    table = morph.compartments
+    lam = np.sqrt(RM * table.diameter[idx] * 1e-4 / (4 * RI)) * 1e4  # um
+    start = table.distance_start[idx]
+    end = table.distance_end[idx]
+    seg = (end - start) / lam
+    x_end = np.cumsum(seg)
+    x_centre = x_end - seg / 2
+    return x_centre, float(x_end[-1])
+
+
+def _site_at(morph, path: np.ndarray, distance: float) -> int:
+    table = morph.compartments
+    hit = path[(table.distance_start[path] <= distance) & (table.distance_end[path] > distance)]
+    return int(hit[0])
+
+
+def compute(params: dict, progress) -> xr.Dataset:
+    """Run the steady-state and EPSP protocols on the cell and on its point-neuron control."""
+    dt = params["dt_ms"] * ms
+    base = _cell(params)
+    morph = base.morphology
+    path = _path_compartments(morph)
+    tip = int(path[-1])
+    sites = np.array([_site_at(morph, path, d) for d in params["distances_um"]])
+    n_runs = 2 + 2 * len(sites) + 2
+    done = 0
+
+    # (a) steady state: two electrodes, one switched on per run (values, not structure)
+    steady = {}
+    runs = {"soma": (I_INJ, 0.0), "distal": (0.0, I_INJ)}
+    model = None
+    for label, (i_soma, i_tip) in runs.items():
+        cell = base.copy()
+        cell.add_current_clamp(0, Step(i_soma * nA, 0 * ms), label="soma")
+        cell.add_current_clamp(tip, Step(i_tip * nA, 0 * ms), label="tip")
+        if model is None:
+            model = Model(cell, params["steady_duration_ms"] * ms, dt=dt, record={"v": "all"},
+                          record_dt=10 * ms)
+        ds = model.run(cell)
+        steady[label] = ds.v.isel(time=-1)
+        done += 1
+        progress(done, n_runs, f"steady state, {label} injection")
+    compile_s = model.compile_seconds
+    point = point_neuron(base)
+    point_steady = []
+    for label, (i_soma, i_tip) in runs.items():
+        cell = point.copy()
+        cell.add_current_clamp(0, Step((i_soma + i_tip) * nA, 0 * ms))
+        ds = Model(cell, params["steady_duration_ms"] * ms, dt=dt, record={"v": 0}).run()
+        point_steady.append(float(ds.v.isel(time=-1, compartment=0)))
+        done += 1
+        progress(done, n_runs, f"point neuron steady state, {label}")
+
+    # (b), (c) one synapse active per run; all sites exist in the structure
+    epsp_duration = params["epsp_duration_ms"] * ms
+    local, soma, pointv = [], [], []
+    syn_model = point_model = None
+    for k in range(len(sites)):
+        trains = [[ONSET] * ms if j == k else [] * ms for j in range(len(sites))]
+        cell = base.copy()
+        cell.add_synapses("ampa", at=list(sites), receptors={"ampa": W_AMPA * nS}, spikes=trains)
+        if syn_model is None:
+            syn_model = Model(cell, epsp_duration, dt=dt, record={"v": [0, *sites]})
+        ds = syn_model.run(cell)
+        local.append(ds.v.sel(compartment=sites[k]).values)
+        soma.append(ds.v.sel(compartment=0).values)
+        time = ds.time.values
+        done += 1
+        progress(done, n_runs, f"synapse at {params['distances_um'][k]:.0f} um")
+        pcell = point_neuron(cell)
+        if point_model is None:
+            point_model = Model(pcell, epsp_duration, dt=dt, record={"v": 0})
+        pds = point_model.run(pcell)
+        pointv.append(pds.v.sel(compartment=0).values)
+        done += 1
+        progress(done, n_runs, f"point neuron, synapse {k + 1}")
+
+    table = morph.compartments
+    x_path, L = _electrotonic_distance(morph, path)
+    v0 = float(steady["soma"].sel(compartment=0)) - E_LEAK
+    rall = E_LEAK + v0 * np.cosh(L - x_path) / np.cosh(L)
+    comp = np.arange(morph.n_compartments)
+    ds = xr.Dataset(
+        {
+            "steady_v": (("injection", "compartment"),
+                         np.stack([steady["soma"].values, steady["distal"].values]),
+                         {"units": "mV", "long_name": "steady-state membrane potential"}),
+            "steady_point_v": (("injection",), np.array(point_steady),
+                               {"units": "mV", "long_name": "point neuron steady state"}),
+            "rall_v": (("path",), rall,
+                       {"units": "mV", "long_name": "Rall sealed-end cable, somatic injection"}),
+            "v_synapse": (("site", "time"), np.array(local), {"units": "mV"}),
+            "v_soma": (("site", "time"), np.array(soma), {"units": "mV"}),
+            "v_point": (("site", "time"), np.array(pointv), {"units": "mV"}),
+        },
+        coords={
+            "injection": ["soma", "distal"],
+            "compartment": comp,
+            "distance": ("compartment", table.distance, {"units": "um"}),
+            "region": ("compartment", table.region.astype(str)),
+            "path": path,
+            "path_distance": ("path", table.distance[path], {"units": "um"}),
+            "path_X": ("path", x_path, {"units": "1", "long_name": "electrotonic distance"}),
+            "site": sites,
+            "site_distance": ("site", table.distance[sites], {"units": "um"}),
+            "time": ("time", time, {"units": "ms"}),
+        },
+        attrs={
+            "electrotonic_length_L": L,
+            "tip_compartment": tip,
+            "onset_ms": ONSET,
+            "compile_seconds": compile_s,
+            "n_compartments": morph.n_compartments,
+        },
+    )
+    return ds
+
+
+def _features(ds: xr.Dataset, var: str) -> dict[str, np.ndarray]:
+    feats = [epsp_features(ds.time.values, tr, ds.attrs["onset_ms"]) for tr in ds[var].values]
+    return {k: np.array([f[k] for f in feats]) for k in feats[0]}
+
+
+def claims(ds: xr.Dataset) -> list[Claim]:
+    """Headline numbers, computed from the stored Dataset."""
+    loc, som, pnt = (_features(ds, v) for v in ("v_synapse", "v_soma", "v_point"))
+    far = -1
+    ratio = som["amplitude"][far] / loc["amplitude"][far]
+    point_ratio = pnt["amplitude"][far] / pnt["amplitude"][0]
+    delay = som["peak_time"][far] - loc["peak_time"][far]
+    broadening = som["half_width"][far] / loc["half_width"][far]
+    path_v = ds.steady_v.sel(injection="soma", compartment=ds.path.values)
+    v0 = float(ds.steady_v.sel(injection="soma", compartment=0)) - E_LEAK
+    deviation = float(np.max(np.abs(path_v.values - ds.rall_v.values)) / v0)
+    tip = int(ds.attrs["tip_compartment"])
+    distal = ds.steady_v.sel(injection="distal")
+    ss_att = float((distal.sel(compartment=0) - E_LEAK) / (distal.sel(compartment=tip) - E_LEAK))
+    d = float(ds.site_distance.values[far])
+    return [
+        Claim.at_most(f"EPSP amplitude soma/synapse, synapse at {d:.0f} um", ratio, "", 0.5),
+        Claim.within("same ratio in the point neuron (every location)", point_ratio, "", 1.0,
+                     0.001),
+        Claim.at_least(f"EPSP peak delay synapse to soma, {d:.0f} um", delay, "ms", 1.0),
+        Claim.at_least(f"EPSP half-width soma/synapse, {d:.0f} um", broadening, "", 1.5),
+        Claim.report("steady-state V soma/tip, current injected at the tip", ss_att, ""),
+        Claim.report("max deviation from Rall's sealed cable along the apical path "
+                     "(fraction of somatic deflection)", deviation, ""),
+    ]
+
+
+def plot(ds: xr.Dataset):
+    """Three panels drawn from the stored Dataset."""
+    import matplotlib.pyplot as plt
+
+    from dendrites.plotting import COLORS, panel_label, use_style
+
+    use_style()
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), constrained_layout=True)
+    ax = axes[0]
+    dist = ds.distance.values
+    for inj, color, label in [("soma", COLORS["soma"], "injected at soma"),
+                              ("distal", COLORS["dendrite"], "injected at tuft tip")]:
+        ax.scatter(dist, ds.steady_v.sel(injection=inj), s=6, color=color, label=label)
+    ax.plot(ds.path_distance, ds.rall_v, "--", color=COLORS["theory"],
+            label="Rall sealed cable (apical path)")
+    for k, inj in enumerate(ds.injection.values):
+        ax.axhline(float(ds.steady_point_v[k]), color=COLORS["point"], lw=1.5,
+                   ls="-" if inj == "soma" else ":",
+                   label="point neuron" if k == 0 else None)
+    ax.set_xlabel("path distance from soma (um)")
+    ax.set_ylabel("steady-state V (mV)")
+    ax.set_title(f"{I_INJ:g} nA DC")
+    ax.legend(fontsize=8, loc="upper left")
+    panel_label(ax, "a")
+
+    loc, som, pnt = (_features(ds, v) for v in ("v_synapse", "v_soma", "v_point"))
+    sd = ds.site_distance.values
+    ax = axes[1]
+    ax.semilogy(sd, loc["amplitude"], "o-", color=COLORS["dendrite"], label="at the synapse")
+    ax.semilogy(sd, som["amplitude"], "o-", color=COLORS["soma"], label="at the soma")
+    ax.semilogy(sd, pnt["amplitude"], "s--", color=COLORS["point"], label="point neuron")
+    ax.set_xlabel("synapse distance from soma (um)")
+    ax.set_ylabel("EPSP amplitude (mV)")
+    ax.set_title(f"one {W_AMPA:g} nS AMPA synapse")
+    ax.legend(fontsize=8)
+    panel_label(ax, "b")
+
+    ax = axes[2]
+    t = ds.time.values - ds.attrs["onset_ms"]
+    keep = (t >= -2) & (t <= 40)
+    cmap = plt.get_cmap("viridis")
+    for k in range(len(sd)):
+        ax.plot(t[keep], ds.v_soma.values[k, keep] - ds.v_soma.values[k, 0],
+                color=cmap(k / max(len(sd) - 1, 1)), lw=1,
+                label=f"{sd[k]:.0f} um" if k in (0, len(sd) - 1) else None)
+    ax.plot(t[keep], ds.v_point.values[0, keep] - ds.v_point.values[0, 0], color=COLORS["point"],
+            lw=2, ls="--", label="point neuron (any site)")
+    ax.set_xlabel("time after input (ms)")
+    ax.set_ylabel("somatic EPSP (mV)")
+    ax.set_title("at the soma: smaller, later, broader")
+    ax.legend(fontsize=8)
+    panel_label(ax, "c")
+    return fig
+
+
+if __name__ == "__main__":
+    main(__file__)
