@@ -376,7 +376,8 @@ class Model:
         self.runtime_target = runtime_target
         self.openmp_threads = openmp_threads
         self.sparse_threshold = sparse_threshold
-        self.plan = _Plan(cell, duration, dt, record, record_dt, sparse_threshold)
+        self._plan_args = (duration, dt, record, record_dt, sparse_threshold)
+        self.plan = _Plan(cell, *self._plan_args)
         self.directory = cache_dir() / "build" / self.plan.key
         self.compile_seconds = 0.0
         self._objects = None
@@ -642,10 +643,8 @@ class Model:
 
         cell = self.cell if cell is None else cell
         if cell is not self.cell:
-            other = _Plan(cell, self.plan.duration * b2.second, self.plan.dt * b2.second, None,
-                          None, self.sparse_threshold)
-            other.record = self.plan.record
-            if other._key(cell, self.sparse_threshold) != self.plan.key:
+            other = _Plan(cell, *self._plan_args)
+            if other.key != self.plan.key:
                 raise ParameterError(
                     "cell", "has another structure than the model was built for; build a new Model"
                 )
@@ -706,26 +705,25 @@ class Model:
 
 
 def _brian_morphology(morph):
-    """Brian2 morphology from our description (coordinates relative to the parent's end)."""
+    """Brian2 morphology from our description.
+
+    Sections are given by compartment lengths (along the traced path) and diameters, not by
+    coordinates: Brian2 would take the chords between points as lengths and lose the membrane of
+    curvy dendrites. Coordinates stay in the compartment table (and in every Dataset).
+    """
     built = {}
-    ends = {}
     root = None
+    table = morph.compartments
     for sec in morph.sections:
         if sec.region == "soma" and sec.parent is None:
-            x, y, z, d = sec.points[0]
-            obj = b2.Soma(diameter=d * b2.um, x=x * b2.um, y=y * b2.um, z=z * b2.um)
-            ends[sec.name] = np.array([x, y, z])
+            obj = b2.Soma(diameter=sec.points[0, 3] * b2.um)
         else:
             pts = morph.resampled_points(sec.name)
-            origin = ends[sec.parent] if sec.parent is not None else np.zeros(3)
-            rel = pts[:, :3] - origin
-            obj = b2.Section(n=sec.n, diameter=pts[:, 3] * b2.um, x=rel[:, 0] * b2.um,
-                             y=rel[:, 1] * b2.um, z=rel[:, 2] * b2.um)
-            ends[sec.name] = pts[-1, :3]
+            lengths = table.length[morph.compartment_slice(sec.name)]
+            obj = b2.Section(n=sec.n, diameter=pts[:, 3] * b2.um, length=lengths * b2.um)
         built[sec.name] = obj
         if sec.parent is None:
             root = obj
         else:
             built[sec.parent].children.add(sec.name, obj)
     return root
-

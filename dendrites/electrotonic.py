@@ -79,13 +79,13 @@ def system_matrices(cell: Cell):
 def _half_resistances(morph: Morphology, Ri: float) -> list[tuple[float, float]]:
     """Axial resistance (ohm) from each compartment's centre to its proximal and distal end."""
     out: list[tuple[float, float]] = []
+    table = morph.compartments
     for sec in morph.sections:
         if _is_soma(sec):
             out.append((0.0, 0.0))
             continue
-        pts = morph.resampled_points(sec.name)
-        d = pts[:, 3] * 1e-6
-        seg = np.linalg.norm(np.diff(pts[:, :3], axis=0), axis=1) * 1e-6
+        d = morph.resampled_points(sec.name)[:, 3] * 1e-6
+        seg = table.length[morph.compartment_slice(sec.name)] * 1e-6
         for k in range(sec.n):
             dc = 0.5 * (d[k] + d[k + 1])
             lh = 0.5 * seg[k]

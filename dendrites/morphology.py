@@ -30,7 +30,7 @@ __all__ += ["y_branch"]
 
 REGIONS = ("soma", "axon", "ais", "basal", "apical", "oblique", "tuft", "dend")
 SWC_TYPES = {1: "soma", 2: "axon", 3: "basal", 4: "apical"}
-_MAX_ABS = 1e12  # um; larger SWC coordinates or radii are rejected (geometry would overflow)
+_SWC_RANGE = (1e-6, 1e7)  # um: smallest SWC radius, largest |coordinate| or radius accepted
 
 
 def _suggest(name, options) -> str:
@@ -82,8 +82,8 @@ def _nseg(points: np.ndarray, factor: float, d_lambda: float) -> int:
     d = points[:, 3]
     lam = float(np.sum(np.diff(_arc(points)) / np.sqrt(d[:-1] + d[1:]))) * math.sqrt(2) * 1e-5
     x = lam * factor / d_lambda + 0.9
-    if not math.isfinite(x):
-        raise ParameterError("d_lambda", f"the d_lambda rule gives a non-finite count ({x})")
+    if not x < 1e9:
+        raise ParameterError("d_lambda", f"the d_lambda rule asks for {x:.3g} compartments")
     return int(x / 2) * 2 + 1
 
 
@@ -142,8 +142,11 @@ class Section:
         if not isinstance(self.name, str) or not self.name:
             raise ParameterError("name", f"must be a non-empty string, got {self.name!r}")
         _check_region(self.region)
-        pts = np.array(self.points, dtype=float)
         bad = f"section {self.name!r}:"
+        try:
+            pts = np.array(self.points, dtype=float)
+        except (TypeError, ValueError):
+            raise ParameterError("points", f"{bad} not an array of numbers") from None
         if pts.ndim != 2 or pts.shape[1] != 4:
             raise ParameterError("points", f"{bad} expected shape (k, 4), got {pts.shape}")
         if not np.all(np.isfinite(pts)) or np.any(pts[:, 3] <= 0):
@@ -360,16 +363,17 @@ class Morphology:
                 x, y, z, d = s.points[0]
                 cols.append([[x, y, z, d, d, math.pi * d * d, 0.0, 0.0]])
                 continue
+            # Lengths follow the traced path (as NEURON does), not the chords between the
+            # resampled points: curvy reconstructions keep their full length and membrane area.
             r = _resample(s.points, s.n)
-            seg = np.sqrt(np.sum(np.diff(r[:, :3], axis=0) ** 2, axis=1))
-            if np.any(seg <= 1e-6 * s.length / s.n):
-                msg = f"section {s.name!r} folds back: a compartment has no straight length"
-                raise ParameterError("n", f"{msg}; choose another n with with_n()")
+            arc = _arc(s.points)
+            seg = np.full(s.n, arc[-1] / s.n)
             r1, r2 = r[:-1, 3] / 2, r[1:, 3] / 2
             cum = (end[p] if p >= 0 else 0.0) + np.r_[0.0, np.cumsum(seg)]
             end[i] = cum[-1]
             area = np.pi * (r1 + r2) * np.sqrt(seg**2 + (r1 - r2) ** 2)
-            mid = (r[:-1, :3] + r[1:, :3]) / 2
+            half = (np.arange(s.n) + 0.5) * seg[0]
+            mid = np.column_stack([np.interp(half, arc, s.points[:, j]) for j in range(3)])
             cols.append(np.column_stack([mid, r1 + r2, seg, area, cum[:-1], cum[1:]]))
         c = np.concatenate([np.asarray(a, dtype=float) for a in cols]).T.copy()
         idx = np.repeat(np.arange(len(secs)), np.diff(off))
@@ -601,9 +605,9 @@ def y_branch(
     secs = [_soma(_um(soma_diameter, "soma_diameter"))] if soma else []
     start = (0.0, secs[0].points[0, 3] / 2 if soma else 0.0, 0.0)
     secs.append(Section("trunk", "dend", "soma" if soma else None, _seg(start, _dir(0), Lt, dt), n))
+    fork = secs[-1].points[-1, :3]
     for name, angle in (("left", -30.0), ("right", 30.0)):
-        pts = _seg(secs[-1 - (name == "right")].points[-1, :3], _dir(angle), Lb, db)
-        secs.append(Section(name, "dend", "trunk", pts, n))
+        secs.append(Section(name, "dend", "trunk", _seg(fork, _dir(angle), Lb, db), n))
     return Morphology(secs)
 
 
@@ -655,9 +659,11 @@ def pyramidal(
     """
     params = dict(locals())
     v = {k: _um(val, k) for k, val in params.items() if k not in ("n_basal", "n_oblique", "n")}
-    n_basal, n_oblique = _check_n(n_basal, "n_basal"), _check_n(n_oblique, "n_oblique", 0)
-    if n_oblique and not v["oblique_start"] <= v["oblique_end"] < v["trunk_length"]:
-        raise ParameterError("oblique_end", "need oblique_start <= oblique_end < trunk_length")
+    n_basal, n_oblique = _check_n(n_basal, "n_basal", 0), _check_n(n_oblique, "n_oblique", 0)
+    Lt, d0, d1 = v["trunk_length"], v["trunk_diameter_start"], v["trunk_diameter_end"]
+    cuts = [*np.linspace(v["oblique_start"], v["oblique_end"], n_oblique), Lt]
+    if np.any(np.diff([0.0, *cuts]) <= 0):
+        raise ParameterError("oblique_end", "need oblique_start < oblique_end < trunk_length")
     n, R = _check_n(n), v["soma_diameter"] / 2
     ais = _seg((0, -R, 0), (0, -1, 0), v["ais_length"], v["ais_diameter"])
     axon = _seg(ais[-1, :3], (0, -1, 0), v["axon_length"], v["axon_diameter"])
@@ -672,8 +678,6 @@ def pyramidal(
         for tag, turn in (("a", -25.0), ("b", 25.0)):
             pts = _seg(stem[-1, :3], _dir(120, phi + turn), L, d)
             secs.append(Section(f"basal{k}_{tag}", "basal", f"basal{k}", pts, n))
-    Lt, d0, d1 = v["trunk_length"], v["trunk_diameter_start"], v["trunk_diameter_end"]
-    cuts = [*np.linspace(v["oblique_start"], v["oblique_end"], n_oblique), Lt]
     pos, parent = 0.0, "soma"
     for k, cut in enumerate(cuts):
         pts = np.array([[0, R + s, 0, d0 + (d1 - d0) * s / Lt] for s in (pos, cut)])
@@ -716,8 +720,8 @@ def read_swc(path) -> np.ndarray:
     ------
     SWCError
         Unreadable or non-UTF-8 file, no records, a line without exactly 7 numeric columns, an id,
-        type or parent that is not an integer, a duplicate id, a non-finite (or beyond 1e12 um)
-        coordinate, or a radius that is not > 0.
+        type or parent that is not an integer, a duplicate id, a non-finite (or beyond 1e7 um)
+        coordinate, or a radius that is not > 0 (or outside 1e-6 to 1e7 um).
     """
     try:
         with open(path, encoding="utf-8-sig", errors="strict") as f:
@@ -748,10 +752,10 @@ def read_swc(path) -> np.ndarray:
             problem = f"structure type must be an integer, got {tokens[1]!r}"
         elif not _swc_int(p) or p < -1:
             problem = f"parent must be an id or -1 (root), got {tokens[6]!r}"
-        elif not all(math.isfinite(c) and abs(c) <= _MAX_ABS for c in (x, y, z)):
+        elif not all(abs(c) <= _SWC_RANGE[1] for c in (x, y, z)):  # False for NaN
             problem = f"non-finite or absurd coordinates {tokens[2:5]}"
-        elif not (math.isfinite(r) and 0 < r <= _MAX_ABS):
-            problem = f"radius must be finite and > 0, got {tokens[5]!r}"
+        elif not _SWC_RANGE[0] <= r <= _SWC_RANGE[1]:
+            problem = f"radius must be > 0 (and finite, plausible), got {tokens[5]!r}"
         elif int(i) in first:
             problem = f"duplicate id {int(i)} (first on line {first[int(i)]})"
         if problem:
@@ -772,7 +776,8 @@ def from_swc(
     their mean, with the soma's surface: a single point is a sphere of its radius; with several
     points (a chain, a contour, the NeuroMorpho three-point soma), the sum ``A`` of the frustum
     lateral areas of the soma-to-soma segments gives the diameter ``sqrt(A / pi)`` (exactly the
-    radius for the three-point soma), or the largest radius if ``A`` is 0. The other points form
+    radius for the three-point soma; an outline drawn with tiny radii gives too small a soma), or
+    the largest radius if ``A`` is 0. The other points form
     sections: maximal unbranched paths, cut at branch points and where the type changes; a
     section's first point is its parent's last point. A section leaving the soma starts on the
     sphere's surface, on the line from the centre to its first point outside the sphere (with that
@@ -780,7 +785,7 @@ def from_swc(
     and its children attach to the soma the same way). Zero-length sections are dropped, their
     children attached to their parent. Sections are named ``f"{region}{k}"`` (``basal0``,
     ``apical12``...), numbered per region in pre-order. Without a soma, the root point starts the
-    root section. Every point is not a compartment: n = 1, or NEURON's d_lambda rule.
+    root section. SWC points are not compartments: n is 1, or set by NEURON's d_lambda rule.
 
     Parameters
     ----------
@@ -864,7 +869,8 @@ def from_swc(
         diameter = math.sqrt(area / math.pi) if area > 0 else 2 * float(rec["radius"][S].max())
         secs.append(Section("soma", "soma", None, [[*centre, diameter]]))
         R = diameter / 2
-        stack = [(h, "soma", True) for s in S[::-1] for h in children[s][::-1] if not is_soma[h]]
+        heads = sorted(h for k in S for h in children[k] if not is_soma[h])  # file order
+        stack = [(h, "soma", True) for h in heads[::-1]]
     elif len(children[root]) != 1:
         msg = f"the root is not a soma and has {len(children[root])} children instead of 1"
         raise SWCError(path, line[root], msg)

@@ -137,35 +137,38 @@ def compute(params: dict, progress) -> xr.Dataset:
     compile_s = model.compile_seconds
     point = point_neuron(base)
     point_steady = []
+    point_model = None
     for label, (i_soma, i_tip) in runs.items():
         cell = point.copy()
         cell.add_current_clamp(0, Step((i_soma + i_tip) * nA, 0 * ms))
-        ds = Model(cell, params["steady_duration_ms"] * ms, dt=dt, record={"v": 0}).run()
-        point_steady.append(float(ds.v.isel(time=-1, compartment=0)))
+        if point_model is None:
+            point_model = Model(cell, params["steady_duration_ms"] * ms, dt=dt, record={"v": 0})
+        point_steady.append(float(point_model.run(cell).v.isel(time=-1, compartment=0)))
         done += 1
         progress(done, n_runs, f"point neuron steady state, {label}")
 
-    # (b), (c) one synapse active per run; all sites exist in the structure
+    # (b), (c) one synapse active per run; all sites exist in the structure. The dendritic runs
+    # come first, then the point neuron's: one compiled model is active at a time.
     epsp_duration = params["epsp_duration_ms"] * ms
-    local, soma, pointv = [], [], []
-    syn_model = point_model = None
+    cells = []
     for k in range(len(sites)):
         trains = [[ONSET] * ms if j == k else [] * ms for j in range(len(sites))]
         cell = base.copy()
         cell.add_synapses("ampa", at=list(sites), receptors={"ampa": W_AMPA * nS}, spikes=trains)
-        if syn_model is None:
-            syn_model = Model(cell, epsp_duration, dt=dt, record={"v": [0, *sites]})
+        cells.append(cell)
+    local, soma, pointv = [], [], []
+    syn_model = Model(cells[0], epsp_duration, dt=dt, record={"v": [0, *sites]})
+    for k, cell in enumerate(cells):
         ds = syn_model.run(cell)
         local.append(ds.v.sel(compartment=sites[k]).values)
         soma.append(ds.v.sel(compartment=0).values)
         time = ds.time.values
         done += 1
         progress(done, n_runs, f"synapse at {params['distances_um'][k]:.0f} um")
-        pcell = point_neuron(cell)
-        if point_model is None:
-            point_model = Model(pcell, epsp_duration, dt=dt, record={"v": 0})
-        pds = point_model.run(pcell)
-        pointv.append(pds.v.sel(compartment=0).values)
+    point_cells = [point_neuron(cell) for cell in cells]
+    point_model = Model(point_cells[0], epsp_duration, dt=dt, record={"v": 0})
+    for k, pcell in enumerate(point_cells):
+        pointv.append(point_model.run(pcell).v.sel(compartment=0).values)
         done += 1
         progress(done, n_runs, f"point neuron, synapse {k + 1}")
 

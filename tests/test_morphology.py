@@ -1,4 +1,4 @@
-"""Tests of dendrites.morphology: builders, the d_lambda rule, compartments, placement, SWC import."""
+"""Tests of dendrites.morphology: builders, d_lambda rule, compartments, placement, SWC import."""
 
 from __future__ import annotations
 
@@ -41,8 +41,12 @@ def check_table(m: Morphology):
     assert len(t) == m.n_compartments == sum(s.n for s in m)
     assert t.parent[0] == -1 and np.all(t.parent[1:] < np.arange(1, len(t)))
     assert np.all(t.length > 0) and np.all(t.area > 0)
-    np.testing.assert_allclose(t.distance_end - t.distance_start, np.where(
-        t.region == "soma", 0.0, t.length), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        t.distance_end - t.distance_start,
+        np.where(t.region == "soma", 0.0, t.length),
+        rtol=1e-9,
+        atol=1e-9,
+    )
     for s in m:
         sl = m.compartment_slice(s.name)
         assert list(t.index_in_section[sl]) == list(range(s.n))
@@ -65,7 +69,10 @@ def check_table(m: Morphology):
         assert r.shape == (s.n + 1, 4)
         np.testing.assert_array_equal(r[0], s.points[0])
         np.testing.assert_array_equal(r[-1], s.points[-1])
-        np.testing.assert_allclose(t.x[sl], (r[:-1, 0] + r[1:, 0]) / 2)
+        arc = np.r_[0, np.cumsum(np.linalg.norm(np.diff(s.points[:, :3], axis=0), axis=1))]
+        np.testing.assert_allclose(t.length[sl], arc[-1] / s.n)  # traced length, not chords
+        centre_arc = (np.arange(s.n) + 0.5) * arc[-1] / s.n
+        np.testing.assert_allclose(t.x[sl], np.interp(centre_arc, arc, s.points[:, 0]))
         np.testing.assert_allclose(t.diameter[sl], (r[:-1, 3] + r[1:, 3]) / 2)
 
 
@@ -172,14 +179,14 @@ def test_section_and_morphology_validation():
         Section("s", "soma", None, line)
     with pytest.raises(ParameterError, match="did you mean 'basal'"):
         Section("a", "basl", None, line)
-    a = Section("a", "dend", None, line)
+    a, after = Section("a", "dend", None, line), line + np.array([10.0, 0, 0, 0])
     with pytest.raises(ParameterError, match="did you mean 'a'"):
-        Morphology([a, Section("b", "dend", "aa", line + [10, 0, 0, 0])])
+        Morphology([a, Section("b", "dend", "aa", after)])
     with pytest.raises(ParameterError, match="must start"):
         Morphology([a, Section("b", "dend", "a", line)])
     with pytest.raises(ParameterError, match="root"):
         Morphology([a, Section("b", "dend", None, line)])
-    m = Morphology([Section("b", "dend", "a", line + [10, 0, 0, 0]), a])  # child given first
+    m = Morphology([Section("b", "dend", "a", after), a])  # child given first
     assert [s.name for s in m] == ["a", "b"] and m.terminals() == ("b",)
     with pytest.raises(KeyError):
         m["c"]
@@ -229,9 +236,15 @@ def test_table_of_a_cone_and_a_bent_section():
     np.testing.assert_allclose(r[:, 1], [0, 0, 0, 0, 10, 20, 30, 40])
     np.testing.assert_allclose(r[:, 3], [1, 1, 1, 1, 1.5, 2, 2.5, 3])
     np.testing.assert_allclose(bent.compartments.length, 10)
-    four = bent.with_n({"b": 4})  # a compartment across the bend: straight chord (as simulated)
-    np.testing.assert_allclose(four.compartments.length[1], math.hypot(12.5, 5))
+    four = bent.with_n({"b": 4})  # a compartment across the bend keeps the traced length
+    np.testing.assert_allclose(four.compartments.length, 17.5)
+    # centres lie on the traced path: 26.25 um along it (before the bend), 43.75 um (after it)
+    np.testing.assert_allclose([four.compartments.x[1], four.compartments.y[1]], [26.25, 0])
+    np.testing.assert_allclose([four.compartments.x[2], four.compartments.y[2]], [30, 13.75])
     check_table(four)
+    folded = Morphology([Section("f", "dend", None, [[0, 0, 0, 1], [10, 0, 0, 1], [0, 0, 0, 1]])])
+    np.testing.assert_allclose(folded.compartments.length, [20])  # a fold keeps its membrane
+    np.testing.assert_allclose(folded.with_n({"f": 2}).compartments.length, [10, 10])
 
 
 def test_with_n():
@@ -455,11 +468,6 @@ def test_swc_fuzz_raises_only_swcerror(tmp_path_factory, content):
     except SWCError:
         return
     assert isinstance(m, Morphology)
-    try:
-        m.compartments
-    except ParameterError as e:  # a section folding back on itself onto a resampled point
-        assert "folds back" in str(e)
-        return
     check_table(m)
 
 
@@ -472,8 +480,11 @@ def expected_neurite_length(data: np.ndarray) -> tuple[float, float]:
     assert np.all(parent < np.arange(len(data)))  # these files list parents first
     soma = np.flatnonzero(types == 1)
     centre = xyz[soma].mean(axis=0)
-    area = sum(frustum(r[k], r[parent[k]], np.linalg.norm(xyz[k] - xyz[parent[k]]))
-               for k in soma if parent[k] >= 0)
+    area = sum(
+        frustum(r[k], r[parent[k]], np.linalg.norm(xyz[k] - xyz[parent[k]]))
+        for k in soma
+        if parent[k] >= 0
+    )
     R = math.sqrt(area / math.pi) / 2 if area > 0 else r[soma].max()
     dropped = np.zeros(len(data), bool)
     total = 0.0
