@@ -652,13 +652,26 @@ class Model:
         if self.backend == "runtime":
             self.cell = cell
             self._build(vals)
-        elif self._objects is None or _ACTIVE["model"] is not self:
+        elif not self._is_live():
             self._build(vals)
             self._run_binary({}, cell)
         else:
             self._run_binary(self._apply_values(self._objects, vals, direct=False), cell)
         data = self._collect(cell)
         return to_dataset(self, cell, data)
+
+    def _is_live(self) -> bool:
+        """Whether Brian2's standalone device still holds this model's compiled project (another
+        model's build, or a device reset, discards it)."""
+        from brian2.devices.device import all_devices
+
+        dev = all_devices["cpp_standalone"]
+        return (
+            self._objects is not None
+            and _ACTIVE["model"] is self
+            and b2.get_device() is dev
+            and getattr(dev, "project_dir", None) == str(self.directory)
+        )
 
     def _run_binary(self, run_args, cell):
         results = Path("results") / uuid.uuid4().hex[:12]
@@ -691,7 +704,8 @@ class Model:
             shutil.rmtree(self._last_results, ignore_errors=True)
         nonfinite = [k for k, (a, _u, _s) in data["vars"].items() if not np.all(np.isfinite(a))]
         if bad.any() or nonfinite:
-            comp = int(np.flatnonzero(bad)[0]) if bad.any() else None
+            # the compartment flagged at the most checks is where it started
+            comp = int(np.argmax(bad)) if bad.any() else None
             if comp is None:
                 var = nonfinite[0]
                 arr, union, _ = data["vars"][var]

@@ -98,12 +98,14 @@ def _print_result(result) -> None:
 
 
 def _summary(results, failures) -> str:
+    from .studies import plural
+
     claims = [c for r in results for c in r.claims]
     hold = sum(c.holds is True for c in claims)
     fail = sum(c.holds is False for c in claims)
     n = len(results) + len(failures)
-    text = f"{n} studies: {len(results)} ran, {len(failures)} failed; "
-    return text + f"{len(claims)} claims: {hold} hold, {fail} do not"
+    text = f"{plural(n, 'study', 'studies')}: {len(results)} ran, {len(failures)} failed; "
+    return text + f"{plural(len(claims), 'claim')}: {hold} hold, {fail} do not"
 
 
 def _cmd_list(args) -> int:
@@ -126,10 +128,13 @@ def _cmd_list(args) -> int:
 
 def _cmd_run(args) -> int:
     from .errors import ParameterError
+    from .paths import check_out_dir
     from .studies import load_study, run_study
 
     try:
         module = load_study(args.study)
+        if args.out is not None:
+            check_out_dir(args.out, args.quick)
     except ParameterError as exc:
         print(f"dendrites run: error: {exc}", file=sys.stderr)
         return 2

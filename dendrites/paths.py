@@ -27,6 +27,7 @@ from pathlib import Path
 
 __all__ = [
     "atomic_path",
+    "check_out_dir",
     "figures_dir",
     "repo_root",
     "results_dir",
@@ -79,6 +80,24 @@ def results_dir(quick: bool) -> Path:
     if not quick:
         return repo_root() / "results"
     return _cache() / "results-quick"
+
+
+def check_out_dir(out_dir, quick: bool) -> Path:
+    """`out_dir` as a Path, refusing the published ``figures/`` folder for quick-mode output.
+
+    Raises
+    ------
+    ParameterError
+        `quick` is true and `out_dir` is the repository's ``figures/``.
+    """
+    out_dir = Path(out_dir)
+    if quick and out_dir.resolve() == figures_dir(quick=False).resolve():
+        from .errors import ParameterError
+
+        raise ParameterError(
+            "out_dir", f"quick-mode figures never go into {out_dir} (the published figures)"
+        )
+    return out_dir
 
 
 @contextlib.contextmanager

@@ -93,6 +93,16 @@ def test_quick_mode_defaults_never_to_repo_figures(env, monkeypatch):
     assert paths.figures_dir(quick=False) == paths.repo_root() / "figures"
 
 
+def test_quick_mode_refuses_repo_figures_as_out_dir(env, capsys):
+    before = repo_figures()
+    assert main(["run", "toy_study", "--quick", "--out", str(REPO / "figures")]) == 2
+    assert "quick-mode figures never go into" in capsys.readouterr().err
+    with pytest.raises(ParameterError):
+        run_study("toy_study", quick=True, out_dir=REPO / "figures", results_dir=env / "r")
+    assert calls(env) == 0
+    assert repo_figures() == before
+
+
 def test_json_record_schema(env):
     assert main(["run", "toy_study", "--quick", *dirs(env)]) == 0
     rec = record(env)
@@ -185,7 +195,7 @@ def test_figures_writes_gallery(env, monkeypatch):
     before = repo_figures()
     assert main(["figures", "--quick", *dirs(env)]) == 0
     readme = (env / "out" / "README.md").read_text(encoding="utf-8")
-    assert "2 claims in 1 studies: 0 hold, 1 do not, 1 reported only" in readme
+    assert "2 claims in 1 study: 0 hold, 1 do not, 1 reported only" in readme
     assert "## A toy sine wave" in readme
     assert "](toy_study.png)" in readme
     assert "A sine wave sampled on one period" in readme
