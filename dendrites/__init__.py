@@ -6,10 +6,10 @@ electrodes on it, and :func:`simulate` it into a labelled :class:`xarray.Dataset
 
 __version__ = "0.1.0"
 
-from . import mechanisms, morphology, stimuli  # noqa: E402
-from .backend import Model  # noqa: E402
-from .cell import Cell  # noqa: E402
-from .errors import (  # noqa: E402
+from . import mechanisms, morphology, stimuli
+from .backend import Model
+from .cell import Cell
+from .errors import (
     BuildError,
     DendritesError,
     DivergenceError,
@@ -18,7 +18,7 @@ from .errors import (  # noqa: E402
     ResultsError,
     SWCError,
 )
-from .simulate import simulate  # noqa: E402
+from .simulate import simulate
 
 __all__ = [
     "BuildError",

@@ -9,19 +9,20 @@ every later run passes the values as ``run_args``: nothing is recompiled.
 Design points (see ``../shared/brian2-notes.md`` for the measurements behind them):
 
 * A channel present in only a few compartments (by default in less than half of them) is not put
-  into the `SpatialNeuron`'s equations, which Brian2 integrates in every compartment. Its gates live in
-  a small `NeuronGroup` over the compartments that have it, with ``v`` linked to theirs, and its open
-  conductance is summed back into the neuron. The gate group is scheduled in the ``groups`` slot at
-  order -2, before the summed-variable update (order -1) and the cable update (order 0 and 1): exactly
-  the sequence of the all-compartment formulation (gates from ``v(t)``, then the implicit cable step
-  with the new conductances), so both give the same trajectories up to rounding.
+  into the `SpatialNeuron`'s equations, which Brian2 integrates in every compartment. Its gates
+  live in a small `NeuronGroup` over the compartments that have it, with ``v`` linked to theirs,
+  and its open conductance is summed back into the neuron. The gate group is scheduled in the
+  ``groups`` slot at order -2, before the summed-variable update (order -1) and the cable update
+  (order 0 and 1): exactly the sequence of the all-compartment formulation (gates from ``v(t)``,
+  then the implicit cable step with the new conductances), so both give the same trajectories up
+  to rounding.
 * Presynaptic spikes come from a `TimedArray` (one column per source) read by a threshold that runs
   in the ``before_groups`` slot, and the synapses' ``on_pre`` runs right after it. An event at time
-  ``t`` therefore acts on the cable update from ``t`` to ``t + dt``, as in NEURON, instead of one step
-  late (Brian2's default puts thresholds and synaptic propagation after the state update). Spike
-  trains and current waveforms are `TimedArray` values, which ``run_args`` can replace.
-* Values are applied with ``device.apply_run_args()`` *before* the run starts, so that capacitance or
-  axial resistivity given at run time enter the cable matrix (a silent error otherwise).
+  ``t`` therefore acts on the cable update from ``t`` to ``t + dt``, as in NEURON, instead of one
+  step late (Brian2's default puts thresholds and synaptic propagation after the state update).
+  Spike trains and current waveforms are `TimedArray` values, which ``run_args`` can replace.
+* Values are applied with ``device.apply_run_args()`` *before* the run starts, so that capacitance
+  or axial resistivity given at run time enter the cable matrix (a silent error otherwise).
 """
 
 from __future__ import annotations
@@ -32,19 +33,17 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import brian2 as b2
 import numpy as np
-from brian2.equations.equations import PARAMETER, SingleEquation
 from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
 
 from .cell import Cell
-from .errors import BuildError, DivergenceError, ParameterError, PlacementError
-from .mechanisms.base import Channel, Receptor
+from .errors import BuildError, DivergenceError, ParameterError, PlacementError, did_you_mean
+from .mechanisms.base import Channel, Receptor, parameter_equations
 from .quantities import as_float
 
 __all__ = ["BACKENDS", "Model", "cache_dir"]
@@ -63,18 +62,6 @@ def cache_dir() -> Path:
     path = Path(root)
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _declare(params: dict, flags=("constant",), names: dict | None = None) -> b2.Equations:
-    """Parameter declarations with the dimensions of their default values."""
-    names = names or {}
-    return b2.Equations(
-        [
-            SingleEquation(PARAMETER, names.get(p, p), dimensions=getattr(d, "dim", DIMENSIONLESS),
-                           flags=list(flags))
-            for p, d in params.items()
-        ]
-    )
 
 
 def _unit_str(value) -> str:
@@ -121,8 +108,12 @@ class _Plan:
         self.duration = as_float(duration, b2.second, "duration", "positive")
         if self.dt > self.duration:
             raise ParameterError("dt", f"dt ({dt}) is longer than the duration ({duration})")
-        self.n_steps = int(round(self.duration / self.dt))
-        rdt = self.dt if record_dt is None else as_float(record_dt, b2.second, "record_dt", "positive")
+        self.n_steps = round(self.duration / self.dt)
+        rdt = (
+            self.dt
+            if record_dt is None
+            else as_float(record_dt, b2.second, "record_dt", "positive")
+        )
         ratio = rdt / self.dt
         if abs(ratio - round(ratio)) > 1e-6 or round(ratio) < 1:
             raise ParameterError("record_dt", f"must be a multiple of dt ({dt}), got {record_dt}")
@@ -131,7 +122,7 @@ class _Plan:
         n = self.morph.n_compartments
         # channels
         self.channels: list[_ChannelPlan] = []
-        for name, state in cell.channels.items():
+        for state in cell.channels.values():
             present = state.present
             frac = present.mean() if n else 0.0
             sparse = bool(0 < frac < sparse_threshold)
@@ -187,10 +178,7 @@ class _Plan:
         out = {}
         for var, where in record.items():
             if var not in known:
-                import difflib
-
-                close = difflib.get_close_matches(var, sorted(known), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(var, sorted(known))
                 raise ParameterError(
                     "record", f"cannot record {var!r}{hint} Known: {', '.join(sorted(known))}"
                 )
@@ -217,16 +205,49 @@ class _Plan:
             h.update(np.ascontiguousarray(morph.resampled_points(sec.name)).tobytes())
         for cp in self.channels:
             ch = cp.channel
-            h.update(repr((ch.name, ch.equations, ch.currents, sorted(ch.parameters), ch.method,
-                           ch.initial, cp.sparse)).encode())
+            h.update(
+                repr(
+                    (
+                        ch.name,
+                        ch.equations,
+                        ch.currents,
+                        sorted(ch.parameters),
+                        ch.method,
+                        ch.initial,
+                        cp.sparse,
+                    )
+                ).encode()
+            )
             h.update(cp.idx.tobytes())
         for rname, rp in self.receptors.items():
             rec = rp.receptor
-            h.update(repr((rname, rec.equations, rec.on_pre, sorted(rec.parameters), rec.block,
-                           sorted(rec.block_parameters), rec.initial, rec.method)).encode())
+            h.update(
+                repr(
+                    (
+                        rname,
+                        rec.equations,
+                        rec.on_pre,
+                        sorted(rec.parameters),
+                        rec.block,
+                        sorted(rec.block_parameters),
+                        rec.initial,
+                        rec.method,
+                    )
+                ).encode()
+            )
             h.update(rp.sources.tobytes() + rp.targets.tobytes())
-        h.update(repr((self.n_sources, sorted(self.electrode_cols.items()), self.dt,
-                       self.n_steps, self.record_dt, sparse_threshold)).encode())
+        h.update(
+            repr(
+                (
+                    self.n_sources,
+                    sorted(self.electrode_cols.items()),
+                    self.dt,
+                    self.n_steps,
+                    self.record_dt,
+                    sparse_threshold,
+                )
+            ).encode()
+        )
         for var, idx in sorted(self.record.items()):
             h.update(var.encode() + idx.tobytes())
         h.update(b2.__version__.encode())
@@ -362,10 +383,7 @@ class Model:
         openmp_threads: int = 0,
     ):
         if backend not in BACKENDS:
-            import difflib
-
-            close = difflib.get_close_matches(str(backend), BACKENDS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(backend, BACKENDS)
             raise ParameterError("backend", f"unknown backend {backend!r}{hint} Known: {BACKENDS}")
         if not isinstance(cell, Cell):
             raise ParameterError("cell", f"expected a Cell, got {type(cell).__name__}")
@@ -397,13 +415,15 @@ class Model:
         namespace = {}
         spike_ta = None
         if plan.n_sources:
-            spike_ta = b2.TimedArray(vals[("spike_ta", "values")], dt=plan.dt * b2.second,
-                                     name="spike_ta")
+            spike_ta = b2.TimedArray(
+                vals[("spike_ta", "values")], dt=plan.dt * b2.second, name="spike_ta"
+            )
             namespace["spike_ta"] = spike_ta
         clamp_ta = None
         if plan.electrode_cols:
-            clamp_ta = b2.TimedArray(vals[("clamp_ta", "values")] * b2.amp,
-                                     dt=plan.dt * b2.second, name="clamp_ta")
+            clamp_ta = b2.TimedArray(
+                vals[("clamp_ta", "values")] * b2.amp, dt=plan.dt * b2.second, name="clamp_ta"
+            )
             namespace["clamp_ta"] = clamp_ta
         neuron = b2.SpatialNeuron(
             morphology=b2_morph,
@@ -422,10 +442,20 @@ class Model:
             if not cp.sparse:
                 continue
             ch = cp.channel
-            eqs = (b2.Equations(ch.equations) + _declare(ch.parameters)
-                   + b2.Equations("v : volt (linked)"))
-            gates = b2.NeuronGroup(len(cp.idx), eqs, method=ch.method, clock=clock,
-                                   order=-2, name=f"gates_{ch.name}", namespace={})
+            eqs = (
+                b2.Equations(ch.equations)
+                + parameter_equations(ch.parameters)
+                + b2.Equations("v : volt (linked)")
+            )
+            gates = b2.NeuronGroup(
+                len(cp.idx),
+                eqs,
+                method=ch.method,
+                clock=clock,
+                order=-2,
+                name=f"gates_{ch.name}",
+                namespace={},
+            )
             gates.v = b2.linked_var(neuron, "v", index=cp.idx)
             summed = []
             for cur in ch.currents:
@@ -437,15 +467,28 @@ class Model:
                         **pre,
                     )
                 )
-            feed = b2.Synapses(gates, neuron, model=sum(summed[1:], summed[0]), clock=clock,
-                               name=f"feed_{ch.name}", namespace={})
+            feed = b2.Synapses(
+                gates,
+                neuron,
+                model=sum(summed[1:], summed[0]),
+                clock=clock,
+                name=f"feed_{ch.name}",
+                namespace={},
+            )
             feed.connect(i=np.arange(len(cp.idx)), j=cp.idx)
             objects[f"gates_{ch.name}"] = gates
             extra += [gates, feed]
         # presynaptic sources and receptors
         if plan.n_sources:
-            src = b2.NeuronGroup(plan.n_sources, "", threshold="spike_ta(t, i) > 0.5", reset="",
-                                 clock=clock, name="sources", namespace=namespace)
+            src = b2.NeuronGroup(
+                plan.n_sources,
+                "",
+                threshold="spike_ta(t, i) > 0.5",
+                reset="",
+                clock=clock,
+                name="sources",
+                namespace=namespace,
+            )
             src.thresholder["spike"].when = "before_groups"
             src.thresholder["spike"].order = 0
             extra.append(src)
@@ -453,12 +496,20 @@ class Model:
                 rec = rp.receptor
                 model = (
                     b2.Equations(rec.equations)
-                    + _declare(rec.parameters)
+                    + parameter_equations(rec.parameters)
                     + b2.Equations("w : siemens (constant)")
                     + b2.Equations("gsum__ = g : siemens (summed)", gsum__=f"g_{rname}_post")
                 )
-                syn = b2.Synapses(src, neuron, model=model, on_pre=rec.on_pre, method=rec.method,
-                                  clock=clock, name=f"syn_{rname}", namespace={})
+                syn = b2.Synapses(
+                    src,
+                    neuron,
+                    model=model,
+                    on_pre=rec.on_pre,
+                    method=rec.method,
+                    clock=clock,
+                    name=f"syn_{rname}",
+                    namespace={},
+                )
                 syn.connect(i=rp.sources, j=rp.targets)
                 syn.pre.when = "before_groups"
                 syn.pre.order = 1
@@ -467,16 +518,25 @@ class Model:
                 objects[f"syn_{rname}"] = syn
                 extra.append(syn)
         # divergence flag, checked every 1 ms of biological time
-        neuron.run_regularly(f"bad = bad + 1 - int(abs(v) < {_V_LIMIT}*volt)",
-                             dt=max(plan.dt, 1e-3) * b2.second, when="end", name="divergence")
+        neuron.run_regularly(
+            f"bad = bad + 1 - int(abs(v) < {_V_LIMIT}*volt)",
+            dt=max(plan.dt, 1e-3) * b2.second,
+            when="end",
+            name="divergence",
+        )
         # monitors
         monitors = {}
         neuron_vars = [v for v in plan.record if self._monitor_owner(v) == "neuron"]
         if neuron_vars:
             union = np.unique(np.concatenate([plan.record[v] for v in neuron_vars]))
             monitors["neuron"] = (
-                b2.StateMonitor(neuron, neuron_vars, record=union, dt=plan.record_dt * b2.second,
-                                name="mon_neuron"),
+                b2.StateMonitor(
+                    neuron,
+                    neuron_vars,
+                    record=union,
+                    dt=plan.record_dt * b2.second,
+                    name="mon_neuron",
+                ),
                 union,
             )
         for cp in plan.channels:
@@ -487,9 +547,13 @@ class Model:
                 union = np.unique(np.concatenate([plan.record[v] for v in gvars]))
                 rows = np.searchsorted(cp.idx, union)
                 local = [v[: -len(cp.channel.name) - 1] for v in gvars]
-                mon = b2.StateMonitor(objects[f"gates_{cp.channel.name}"], local, record=rows,
-                                      dt=plan.record_dt * b2.second,
-                                      name=f"mon_gates_{cp.channel.name}")
+                mon = b2.StateMonitor(
+                    objects[f"gates_{cp.channel.name}"],
+                    local,
+                    record=rows,
+                    dt=plan.record_dt * b2.second,
+                    name=f"mon_gates_{cp.channel.name}",
+                )
                 monitors[f"gates_{cp.channel.name}"] = (mon, union)
         objects["monitors"] = monitors
         self._apply_values(objects, vals, direct=True)
@@ -522,7 +586,7 @@ class Model:
             ch = cp.channel
             reversal = {c.reversal for c in ch.currents}
             params = ch.parameters if not cp.sparse else {p: ch.parameters[p] for p in reversal}
-            eqs += _declare(params, names=cp.local)
+            eqs += parameter_equations(params, names=cp.local)
             if not cp.sparse:
                 eqs += _renamed(ch.equations, cp.local)
             for cur in ch.currents:
@@ -536,7 +600,8 @@ class Model:
                 else:
                     eqs += b2.Equations(
                         f"I__ = ({cur.conductance})*(E__ - v) : amp/meter**2",
-                        I__=iname, E__=cp.local[cur.reversal],
+                        I__=iname,
+                        E__=cp.local[cur.reversal],
                         **{k: val for k, val in cp.local.items() if k != cur.reversal},
                     )
                 im_terms.append(iname)
@@ -546,10 +611,13 @@ class Model:
             rec = rp.receptor
             local = {p: f"{p}_{rname}" for p in rec.block_parameters}
             eqs += b2.Equations(f"g_{rname} : siemens\nE_{rname} : volt (constant, shared)")
-            eqs += _declare(rec.block_parameters, ("constant", "shared"), local)
+            eqs += parameter_equations(rec.block_parameters, ("constant", "shared"), local)
             eqs += b2.Equations(
                 f"I__ = g__*({rec.block})*(E__ - v) : amp",
-                I__=f"I_{rname}", g__=f"g_{rname}", E__=f"E_{rname}", **local,
+                I__=f"I_{rname}",
+                g__=f"g_{rname}",
+                E__=f"E_{rname}",
+                **local,
             )
             point_terms.append(f"I_{rname}")
         if plan.electrode_cols:
@@ -606,13 +674,16 @@ class Model:
             t0 = time.perf_counter()
             try:
                 with _captured_output(log):
-                    b2.device.build(directory=str(self.directory), compile=True, run=False,
-                                    clean=False)
+                    b2.device.build(
+                        directory=str(self.directory), compile=True, run=False, clean=False
+                    )
             except Exception as exc:  # compiler missing or failing
                 raise BuildError(
                     f"C++ standalone build failed ({type(exc).__name__}: {str(exc)[:200]}). "
                     "Is a C++ compiler installed (e.g. `apt-get install g++`)? Or use "
-                    "backend='runtime'", str(log)) from None
+                    "backend='runtime'",
+                    str(log),
+                ) from None
             self.compile_seconds = time.perf_counter() - t0
             _ACTIVE["model"] = self
         self._objects = objects
@@ -678,8 +749,12 @@ class Model:
         log = self.directory / "run.log"
         try:
             with _captured_output(log):
-                b2.device.run(directory=str(self.directory), results_directory=str(results),
-                              with_output=True, run_args=run_args)
+                b2.device.run(
+                    directory=str(self.directory),
+                    results_directory=str(results),
+                    with_output=True,
+                    run_args=run_args,
+                )
         except Exception as exc:
             raise BuildError(f"the compiled simulation failed to run ({exc})", str(log)) from None
         self._last_results = self.directory / results
@@ -711,10 +786,13 @@ class Model:
                 arr, union, _ = data["vars"][var]
                 comp = int(union[np.flatnonzero(~np.all(np.isfinite(arr), axis=0))[0]])
             table = plan.morph.compartments
-            where = (f"compartment {comp} (section {table.section[comp]!r}, region "
-                     f"{table.region[comp]}, {table.distance[comp]:.1f} um from the soma)")
-            raise DivergenceError(plan.dt * b2.second, where,
-                                  f"|v| exceeded {_V_LIMIT} V or became NaN")
+            where = (
+                f"compartment {comp} (section {table.section[comp]!r}, region "
+                f"{table.region[comp]}, {table.distance[comp]:.1f} um from the soma)"
+            )
+            raise DivergenceError(
+                plan.dt * b2.second, where, f"|v| exceeded {_V_LIMIT} V or became NaN"
+            )
         return data
 
 

@@ -19,7 +19,6 @@ Examples
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +27,7 @@ from brian2.units import Hz, cm, mV, ohm, second, siemens, uF
 from brian2.units.fundamentalunits import Quantity, get_unit
 
 from . import mechanisms as mech
-from .errors import ParameterError, PlacementError
+from .errors import ParameterError, PlacementError, did_you_mean
 from .mechanisms.base import Channel, Receptor
 from .morphology import Morphology
 from .quantities import as_array, as_float
@@ -219,8 +218,7 @@ class Cell:
             )
         for pname in params:
             if pname not in channel.parameters:
-                close = difflib.get_close_matches(pname, list(channel.parameters), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(pname, channel.parameters)
                 raise ParameterError(
                     pname,
                     f"unknown parameter of channel {channel.name!r}{hint} "
@@ -387,6 +385,4 @@ def _summarise(arr: np.ndarray) -> dict | float:
     vals = np.unique(np.round(arr, 15))
     if len(vals) == 1:
         return float(vals[0])
-    return {"min": float(vals.min()), "max": float(vals.max()), "n_distinct": int(len(vals))}
-
-
+    return {"min": float(vals.min()), "max": float(vals.max()), "n_distinct": len(vals)}

@@ -89,9 +89,7 @@ def _half_resistances(morph: Morphology, Ri: float) -> list[tuple[float, float]]
         for k in range(sec.n):
             dc = 0.5 * (d[k] + d[k + 1])
             lh = 0.5 * seg[k]
-            out.append(
-                (4 * Ri * lh / (np.pi * d[k] * dc), 4 * Ri * lh / (np.pi * dc * d[k + 1]))
-            )
+            out.append((4 * Ri * lh / (np.pi * d[k] * dc), 4 * Ri * lh / (np.pi * dc * d[k + 1])))
     return out
 
 
@@ -119,8 +117,9 @@ def membrane_time_constant(cell: Cell):
     if A.shape[0] <= 400:
         lam = scipy.linalg.eigvalsh(A.toarray(), subset_by_index=[0, 0])[0]
     else:
-        lam = scipy.sparse.linalg.eigsh(A.tocsc(), k=1, sigma=0, which="LM",
-                                        return_eigenvectors=False)[0]
+        lam = scipy.sparse.linalg.eigsh(
+            A.tocsc(), k=1, sigma=0, which="LM", return_eigenvectors=False
+        )[0]
     return float(1.0 / lam) * second
 
 
@@ -152,8 +151,9 @@ def point_neuron(cell: Cell, at: int = 0) -> Cell:
     tau = float(membrane_time_constant(cell) / second)
     soma = cell.morphology.soma
     diameter = soma.points[0, 3] if soma is not None else 20.0
-    point = morph_mod.Morphology([Section("soma", "soma", None, np.array([[0.0, 0.0, 0.0,
-                                                                          diameter]]), 1)])
+    point = morph_mod.Morphology(
+        [Section("soma", "soma", None, np.array([[0.0, 0.0, 0.0, diameter]]), 1)]
+    )
     area = point.compartments.area[0] * 1e-12
     out = Cell(point, Ri=cell.Ri * ohm * meter, name=f"{cell.name}-point")
     out.v_init[:] = cell.v_init[at]

@@ -7,6 +7,9 @@ wrong: the parameter, the file line, the location on the cell, or the time step.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 __all__ = [
     "BuildError",
     "DendritesError",
@@ -15,6 +18,7 @@ __all__ = [
     "PlacementError",
     "ResultsError",
     "SWCError",
+    "did_you_mean",
 ]
 
 
@@ -97,3 +101,13 @@ class BuildError(DendritesError, RuntimeError):
 
 class ResultsError(DendritesError, ValueError):
     """A stored results file does not match what was asked for (schema or parameter hash)."""
+
+
+def did_you_mean(name, options: Iterable) -> str:
+    """``"; did you mean 'x'?"`` for the known option closest to `name` (a prefix match or a close
+    spelling), or ``""`` when nothing is close."""
+    opts = [str(o) for o in options]
+    text = str(name)
+    prefix = [o for o in opts if text and o.startswith(text)]
+    match = prefix[:1] or difflib.get_close_matches(text, opts, n=1)
+    return f"; did you mean {match[0]!r}?" if match else ""

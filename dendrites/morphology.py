@@ -12,7 +12,6 @@ within a section. :meth:`Morphology.compartmentalize` chooses ``n`` with NEURON'
 
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
 from dataclasses import dataclass, replace
@@ -21,7 +20,7 @@ from functools import cached_property
 import numpy as np
 from brian2.units import Hz, cm, ohm, uF, um
 
-from .errors import ParameterError, PlacementError, SWCError
+from .errors import ParameterError, PlacementError, SWCError, did_you_mean
 from .quantities import as_float
 
 __all__ = ["REGIONS", "SWC_TYPES", "CompartmentTable", "Morphology", "Section", "cable"]
@@ -33,9 +32,7 @@ SWC_TYPES = {1: "soma", 2: "axon", 3: "basal", 4: "apical"}
 _SWC_RANGE = (1e-6, 1e7)  # um: smallest SWC radius, largest |coordinate| or radius accepted
 
 
-def _suggest(name, options) -> str:
-    match = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
-    return f"; did you mean {match[0]!r}?" if match else ""
+_suggest = did_you_mean
 
 
 def _check_n(n, name: str = "n", minimum: int = 1) -> int:

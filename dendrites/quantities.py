@@ -1,12 +1,11 @@
 """Checking physical quantities at the package's public boundary.
 
-All public functions take `brian2` quantities (``300*um``, ``-70*mV``). These helpers turn a quantity
-into a float in a stated unit after checking its dimension, finiteness and sign, and raise a
-:class:`~dendrites.errors.ParameterError` naming the parameter otherwise.
+All public functions take `brian2` quantities (``300*um``, ``-70*mV``). These helpers turn a
+quantity into a float in a stated unit after checking its dimension, finiteness and sign, and raise
+a :class:`~dendrites.errors.ParameterError` naming the parameter otherwise.
 """
 
 from __future__ import annotations
-
 
 import numpy as np
 from brian2.units.fundamentalunits import (
@@ -18,7 +17,7 @@ from brian2.units.fundamentalunits import (
 
 from .errors import ParameterError
 
-__all__ = ["as_float", "as_array", "unit_name"]
+__all__ = ["as_array", "as_float", "unit_name"]
 
 
 def unit_name(unit) -> str:

@@ -1,9 +1,9 @@
 """Results as labelled `xarray.Dataset`s: schema, parameter hash, provenance, atomic save and load.
 
 Every simulation returns a Dataset with dims ``time`` and ``compartment`` (``trial`` where several),
-compartment coordinates (section, region, path distance, x, y, z, diameter), a ``units`` attribute on
-every variable and coordinate, and provenance in the Dataset's attrs: the cell's full description,
-a parameter hash, dt, duration, backend, and the versions of `dendrites` and Brian2.
+compartment coordinates (section, region, path distance, x, y, z, diameter), a ``units`` attribute
+on every variable and coordinate, and provenance in the Dataset's attrs: the cell's full
+description, a parameter hash, dt, duration, backend, and the versions of `dendrites` and Brian2.
 """
 
 from __future__ import annotations
@@ -51,8 +51,10 @@ def _versions() -> dict:
 def compartment_coords(morph, index: np.ndarray) -> dict:
     """Coordinates of the compartments `index` for a Dataset's ``compartment`` dim."""
     table = morph.compartments
+
     def c(values, units, long_name):
         return ("compartment", np.asarray(values)[index], {"units": units, "long_name": long_name})
+
     return {
         "compartment": ("compartment", np.asarray(index, dtype=int), {"long_name": "flat index"}),
         "section": c(table.section.astype(str), "", "section name"),
@@ -136,7 +138,8 @@ def load_dataset(path, expected_hash: str | None = None) -> xr.Dataset:
     version = ds.attrs.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ResultsError(
-            f"{path}: schema version {version!r}, this dendrites reads {SCHEMA_VERSION}; recompute"
+            f"{path}: schema version {_plain(version)}, this dendrites reads {SCHEMA_VERSION}; "
+            "recompute"
         )
     if expected_hash is not None and ds.attrs.get("parameter_hash") != expected_hash:
         raise ResultsError(
@@ -144,3 +147,8 @@ def load_dataset(path, expected_hash: str | None = None) -> xr.Dataset:
             f"expected {expected_hash!r}"
         )
     return ds
+
+
+def _plain(value):
+    """A numpy scalar read from an attribute, as a plain Python value for messages."""
+    return value.item() if hasattr(value, "item") else value

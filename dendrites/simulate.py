@@ -54,8 +54,9 @@ def simulate(
     >>> ds = simulate(cell, 100 * ms, record={"v": "all"})    # doctest: +SKIP
     >>> ds.v.sel(time=50, method="nearest").plot()            # doctest: +SKIP
     """
-    model = Model(cell, duration, dt=dt, record=record, record_dt=record_dt, backend=backend,
-                  **options)
+    model = Model(
+        cell, duration, dt=dt, record=record, record_dt=record_dt, backend=backend, **options
+    )
     previous = _LAST.get(model.key)
     if previous is not None and previous.backend == backend == "cpp_standalone":
         return previous.run(cell)

@@ -1,7 +1,8 @@
 """Current-clamp waveforms, described as data and sampled on the simulation's time grid.
 
-A waveform is sampled by the backend into a `TimedArray` column, so a compiled model can run with new
-waveforms without recompiling. All parameters are quantities and checked when the waveform is made.
+A waveform is sampled by the backend into a `TimedArray` column, so a compiled model can run with
+new waveforms without recompiling. All parameters are quantities and checked when the waveform is
+made.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ class Ramp(Waveform):
     duration: float
 
     def __init__(self, start_amplitude, end_amplitude, start, duration):
-        object.__setattr__(self, "start_amplitude", as_float(start_amplitude, amp, "start_amplitude"))
+        object.__setattr__(
+            self, "start_amplitude", as_float(start_amplitude, amp, "start_amplitude")
+        )
         object.__setattr__(self, "end_amplitude", as_float(end_amplitude, amp, "end_amplitude"))
         object.__setattr__(self, "start", as_float(start, second, "start", "nonnegative"))
         object.__setattr__(self, "duration", as_float(duration, second, "duration", "positive"))
@@ -116,5 +119,3 @@ class EPSCWave(Waveform):
         sp = np.clip(s, 0, None)
         shape = (np.exp(-sp / self.tau_decay) - np.exp(-sp / self.tau_rise)) / norm
         return np.where(s >= 0, self.amplitude * shape, 0.0)
-
-

@@ -2,8 +2,8 @@
 control.
 
 A point neuron has one voltage. A real neuron's dendrites are cables (Rall 1967): current injected
-at one place decays with distance, and a synaptic potential shrinks, slows and broadens on its way to
-the soma. Three panels:
+at one place decays with distance, and a synaptic potential shrinks, slows and broadens on its
+way to the soma. Three panels:
 
 (a) steady-state voltage against path distance for a current injected at the soma and at the tip
     of the apical tuft, with Rall's sealed-end cable prediction along the apical path
@@ -128,8 +128,13 @@ def compute(params: dict, progress) -> xr.Dataset:
         cell.add_current_clamp(0, Step(i_soma * nA, 0 * ms), label="soma")
         cell.add_current_clamp(tip, Step(i_tip * nA, 0 * ms), label="tip")
         if model is None:
-            model = Model(cell, params["steady_duration_ms"] * ms, dt=dt, record={"v": "all"},
-                          record_dt=10 * ms)
+            model = Model(
+                cell,
+                params["steady_duration_ms"] * ms,
+                dt=dt,
+                record={"v": "all"},
+                record_dt=10 * ms,
+            )
         ds = model.run(cell)
         steady[label] = ds.v.isel(time=-1)
         done += 1
@@ -179,13 +184,21 @@ def compute(params: dict, progress) -> xr.Dataset:
     comp = np.arange(morph.n_compartments)
     ds = xr.Dataset(
         {
-            "steady_v": (("injection", "compartment"),
-                         np.stack([steady["soma"].values, steady["distal"].values]),
-                         {"units": "mV", "long_name": "steady-state membrane potential"}),
-            "steady_point_v": (("injection",), np.array(point_steady),
-                               {"units": "mV", "long_name": "point neuron steady state"}),
-            "rall_v": (("path",), rall,
-                       {"units": "mV", "long_name": "Rall sealed-end cable, somatic injection"}),
+            "steady_v": (
+                ("injection", "compartment"),
+                np.stack([steady["soma"].values, steady["distal"].values]),
+                {"units": "mV", "long_name": "steady-state membrane potential"},
+            ),
+            "steady_point_v": (
+                ("injection",),
+                np.array(point_steady),
+                {"units": "mV", "long_name": "point neuron steady state"},
+            ),
+            "rall_v": (
+                ("path",),
+                rall,
+                {"units": "mV", "long_name": "Rall sealed-end cable, somatic injection"},
+            ),
             "v_synapse": (("site", "time"), np.array(local), {"units": "mV"}),
             "v_soma": (("site", "time"), np.array(soma), {"units": "mV"}),
             "v_point": (("site", "time"), np.array(pointv), {"units": "mV"}),
@@ -235,13 +248,18 @@ def claims(ds: xr.Dataset) -> list[Claim]:
     d = float(ds.site_distance.values[far])
     return [
         Claim.at_most(f"EPSP amplitude soma/synapse, synapse at {d:.0f} um", ratio, "", 0.5),
-        Claim.within("same ratio in the point neuron (every location)", point_ratio, "", 1.0,
-                     0.001),
+        Claim.within(
+            "same ratio in the point neuron (every location)", point_ratio, "", 1.0, 0.001
+        ),
         Claim.at_least(f"EPSP peak delay synapse to soma, {d:.0f} um", delay, "ms", 1.0),
         Claim.at_least(f"EPSP half-width soma/synapse, {d:.0f} um", broadening, "", 1.5),
         Claim.report("steady-state V soma/tip, current injected at the tip", ss_att, ""),
-        Claim.report("max deviation from Rall's sealed cable along the apical path "
-                     "(fraction of somatic deflection)", deviation, ""),
+        Claim.report(
+            "max deviation from Rall's sealed cable along the apical path "
+            "(fraction of somatic deflection)",
+            deviation,
+            "",
+        ),
     ]
 
 
@@ -255,15 +273,26 @@ def plot(ds: xr.Dataset):
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), constrained_layout=True)
     ax = axes[0]
     dist = ds.distance.values
-    for inj, color, label in [("soma", COLORS["soma"], "injected at soma"),
-                              ("distal", COLORS["dendrite"], "injected at tuft tip")]:
+    for inj, color, label in [
+        ("soma", COLORS["soma"], "injected at soma"),
+        ("distal", COLORS["dendrite"], "injected at tuft tip"),
+    ]:
         ax.scatter(dist, ds.steady_v.sel(injection=inj), s=6, color=color, label=label)
-    ax.plot(ds.path_distance, ds.rall_v, "--", color=COLORS["theory"],
-            label="Rall sealed cable (apical path)")
+    ax.plot(
+        ds.path_distance,
+        ds.rall_v,
+        "--",
+        color=COLORS["theory"],
+        label="Rall sealed cable (apical path)",
+    )
     for k, inj in enumerate(ds.injection.values):
-        ax.axhline(float(ds.steady_point_v[k]), color=COLORS["point"], lw=1.5,
-                   ls="-" if inj == "soma" else ":",
-                   label="point neuron" if k == 0 else None)
+        ax.axhline(
+            float(ds.steady_point_v[k]),
+            color=COLORS["point"],
+            lw=1.5,
+            ls="-" if inj == "soma" else ":",
+            label="point neuron" if k == 0 else None,
+        )
     ax.set_xlabel("path distance from soma (um)")
     ax.set_ylabel("steady-state V (mV)")
     ax.set_title(f"{I_INJ:g} nA DC")
@@ -287,11 +316,21 @@ def plot(ds: xr.Dataset):
     keep = (t >= -2) & (t <= 40)
     cmap = plt.get_cmap("viridis")
     for k in range(len(sd)):
-        ax.plot(t[keep], ds.v_soma.values[k, keep] - ds.v_soma.values[k, 0],
-                color=cmap(k / max(len(sd) - 1, 1)), lw=1,
-                label=f"{sd[k]:.0f} um" if k in (0, len(sd) - 1) else None)
-    ax.plot(t[keep], ds.v_point.values[0, keep] - ds.v_point.values[0, 0], color=COLORS["point"],
-            lw=2, ls="--", label="point neuron (any site)")
+        ax.plot(
+            t[keep],
+            ds.v_soma.values[k, keep] - ds.v_soma.values[k, 0],
+            color=cmap(k / max(len(sd) - 1, 1)),
+            lw=1,
+            label=f"{sd[k]:.0f} um" if k in (0, len(sd) - 1) else None,
+        )
+    ax.plot(
+        t[keep],
+        ds.v_point.values[0, keep] - ds.v_point.values[0, 0],
+        color=COLORS["point"],
+        lw=2,
+        ls="--",
+        label="point neuron (any site)",
+    )
     ax.set_xlabel("time after input (ms)")
     ax.set_ylabel("somatic EPSP (mV)")
     ax.set_title("at the soma: smaller, later, broader")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from brian2 import cm, mV, ms, nA, nS, ohm, siemens, uF, um
+from brian2 import cm, ms, mV, nA, nS, ohm, siemens, uF, um
 
 from dendrites import Cell, Model, morphology, simulate
 from dendrites.analysis import spike_times
@@ -67,8 +67,12 @@ def test_run_time_values_equal_a_fresh_build():
     at run time give exactly what a fresh build with those values gives (Brian2 applies run_args
     after building the cable matrix unless told otherwise: this guards against that trap)."""
     base = ball_and_stick(n_dend=31)
-    base.add_synapses("s", at=[("dend", 0.3), ("dend", 0.9)],
-                      receptors={"ampa": 1 * nS, "nmda": 1 * nS}, spikes=[2] * ms)
+    base.add_synapses(
+        "s",
+        at=[("dend", 0.3), ("dend", 0.9)],
+        receptors={"ampa": 1 * nS, "nmda": 1 * nS},
+        spikes=[2] * ms,
+    )
     model = Model(base, 30 * ms, record={"v": [0, 20]})
     model.run()
     first_compile = model.compile_seconds
@@ -116,8 +120,12 @@ def test_point_neuron_matches_input_resistance_and_time_constant():
 
 def test_point_neuron_carries_every_synapse_on_its_one_compartment():
     cell = ball_and_stick(n_dend=21, hh=False)
-    cell.add_synapses("s", at=[("dend", 0.1), ("dend", 0.9)], receptors={"ampa": 1 * nS},
-                      spikes=[[2] * ms, [2] * ms])
+    cell.add_synapses(
+        "s",
+        at=[("dend", 0.1), ("dend", 0.9)],
+        receptors={"ampa": 1 * nS},
+        spikes=[[2] * ms, [2] * ms],
+    )
     point = point_neuron(cell)
     assert list(point.synapses["s"].compartments) == [0, 0]
     np.testing.assert_array_equal(point.synapses["s"].spikes[1], cell.synapses["s"].spikes[1])
@@ -142,8 +150,9 @@ def test_recording_a_channel_state_where_the_channel_is_absent_is_refused():
 def test_runtime_and_standalone_agree():
     cell = ball_and_stick(n_dend=51)
     cell.add_current_clamp(0, Step(0.4 * nA, 5 * ms, 20 * ms))
-    cell.add_synapses("s", at=[("dend", 0.8)], receptors={"ampa": 1 * nS, "nmda": 2 * nS},
-                      spikes=[3, 12] * ms)
+    cell.add_synapses(
+        "s", at=[("dend", 0.8)], receptors={"ampa": 1 * nS, "nmda": 2 * nS}, spikes=[3, 12] * ms
+    )
     record = {"v": [0, 40]}
     a = simulate(cell, 30 * ms, record=record, backend="cpp_standalone")
     b = simulate(cell, 30 * ms, record=record, backend="runtime")

@@ -19,7 +19,7 @@ from brian2.equations.unitcheck import check_dimensions
 from brian2.parsing.statements import parse_statement
 from brian2.parsing.sympytools import str_to_sympy
 from brian2.units import meter, mM, ms, mV, nS, second, siemens, volt
-from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimensions, get_unit
+from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimensions
 from brian2.utils.stringtools import get_identifiers
 
 from dendrites.errors import ParameterError
@@ -35,6 +35,7 @@ from dendrites.mechanisms import (
     nmda,
     nmda_receptor,
 )
+from dendrites.mechanisms.base import parameter_equations
 
 ALL_MECHANISMS = {
     **CHANNELS,
@@ -188,11 +189,6 @@ def _parameters(mechanism) -> dict[str, Quantity]:
     return parameters
 
 
-def _unit_string(value) -> str:
-    dim = get_dimensions(value)
-    return "1" if dim is DIMENSIONLESS else repr(get_unit(dim))
-
-
 def _variables(mechanism, eqs) -> dict:
     """Namespace for brian2's dimension checks: functions, units, parameters, states, v."""
     variables = {**DEFAULT_UNITS, **DEFAULT_CONSTANTS, **DEFAULT_FUNCTIONS}
@@ -205,8 +201,8 @@ def _variables(mechanism, eqs) -> dict:
 @pytest.mark.parametrize("name", sorted(ALL_MECHANISMS))
 def test_equations_parse_with_declared_parameters(name):
     mechanism = ALL_MECHANISMS[name]
-    declarations = "\n".join(f"{k} : {_unit_string(q)}" for k, q in _parameters(mechanism).items())
-    eqs = Equations(f"{mechanism.equations}\nv : volt\n{declarations}")
+    declarations = parameter_equations(_parameters(mechanism), flags=())
+    eqs = Equations(f"{mechanism.equations}\nv : volt") + declarations
     assert set(_parameters(mechanism)) <= set(eqs.parameter_names)
     assert set(mechanism.initial) <= set(eqs.diff_eq_names)
 

@@ -6,9 +6,7 @@ reference (see :mod:`dendrites.mechanisms.base`). Look one up by name with :func
 
 from __future__ import annotations
 
-import difflib
-
-from ..errors import ParameterError
+from ..errors import ParameterError, did_you_mean
 from .base import Channel, Current, Receptor, evaluate
 from .hh import hh
 from .passive import passive
@@ -61,8 +59,7 @@ def get_mechanism(name: str) -> Channel | Receptor:
     known = {**CHANNELS, **RECEPTORS}
     if name in known:
         return known[name]
-    close = difflib.get_close_matches(str(name), sorted(known), n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    hint = did_you_mean(name, sorted(known))
     raise ParameterError(
-        "mechanism", f"unknown mechanism {name!r}; {hint}Known: {', '.join(sorted(known))}"
+        "mechanism", f"unknown mechanism {name!r}{hint} Known: {', '.join(sorted(known))}"
     )

@@ -20,7 +20,6 @@ Two kinds exist:
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,9 +37,15 @@ from brian2.units.fundamentalunits import (
 )
 from brian2.utils.stringtools import get_identifiers
 
-from ..errors import ParameterError
+from ..errors import ParameterError, did_you_mean
 
-__all__ = ["Channel", "Current", "Receptor", "evaluate"]
+__all__ = [
+    "Channel",
+    "Current",
+    "Receptor",
+    "evaluate",
+    "parameter_equations",
+]
 
 
 @dataclass(frozen=True)
@@ -237,8 +242,7 @@ def evaluate(expression: str, v, mechanism: Channel | Receptor, **overrides) -> 
         elif name in eqs.names:
             expected = eqs[name].dim
         else:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(name, sorted(known))
             raise ParameterError(
                 name, f"not a parameter or state of {mechanism.name!r}{hint} Known: {sorted(known)}"
             )
@@ -292,4 +296,37 @@ def evaluate(expression: str, v, mechanism: Channel | Receptor, **overrides) -> 
     return Quantity(
         np.broadcast_to(np.asarray(result, dtype=float), shape).copy(),
         dim=get_dimensions(result),
+    )
+
+
+def parameter_equations(params: dict, flags=("constant",), names: dict | None = None):
+    """Brian2 declarations of parameters with the dimensions of their default values.
+
+    Parameters
+    ----------
+    params : dict of str -> Quantity
+        Parameter defaults (their dimensions are used, not their values).
+    flags : sequence of str
+        Brian2 flags of every declaration (``"constant"``, ``"shared"``).
+    names : dict of str -> str, optional
+        New names (e.g. suffixed with the mechanism's name).
+
+    Returns
+    -------
+    brian2.Equations
+    """
+    from brian2.equations.equations import PARAMETER, SingleEquation
+    from brian2.units.fundamentalunits import DIMENSIONLESS
+
+    names = names or {}
+    return Equations(
+        [
+            SingleEquation(
+                PARAMETER,
+                names.get(p, p),
+                dimensions=getattr(d, "dim", DIMENSIONLESS),
+                flags=list(flags),
+            )
+            for p, d in params.items()
+        ]
     )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from brian2.units import mV, msiemens, cm
+from brian2.units import cm, msiemens, mV
 
 from .base import Channel, Current
 
 __all__ = ["hh"]
 
-# Rate functions of Hodgkin & Huxley (1952) J Physiol 117:500, eqs. 12-13 and 20-23, written with the
-# modern sign convention (depolarisation positive) and relative to the resting potential `V0` of the
-# original squid axon. x/(exp(x)-1) is written as 1/exprel(x) so that the removable singularities at
-# v - V0 = 10 mV and 25 mV evaluate exactly. `phi` is the temperature factor 3**((T - 6.3 degC)/10).
+# Rate functions of Hodgkin & Huxley (1952) J Physiol 117:500, eqs. 12-13 and 20-23, written with
+# the modern sign convention (depolarisation positive) and relative to the resting potential `V0` of
+# the original squid axon. x/(exp(x)-1) is written as 1/exprel(x) so that the removable
+# singularities at v - V0 = 10 mV and 25 mV evaluate exactly. `phi` is the temperature factor
+# 3**((T - 6.3 degC)/10).
 _HH_EQUATIONS = """
 u = (v - V0)/mV : 1
 alpha_m = phi*1.0/exprel((25 - u)/10)/ms : Hz
@@ -50,5 +51,7 @@ hh = Channel(
         "n": "alpha_n/(alpha_n + beta_n)",
     },
     method="exponential_euler",
-    reference="Hodgkin & Huxley (1952) J Physiol 117:500-544; Rallpack 3 values (Bhalla et al. 1992)",
+    reference=(
+        "Hodgkin & Huxley (1952) J Physiol 117:500-544; Rallpack 3 values (Bhalla et al. 1992)"
+    ),
 )

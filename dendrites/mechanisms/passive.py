@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from brian2.units import mV, siemens, cm
+from brian2.units import cm, mV, siemens
 
 from .base import Channel, Current
 

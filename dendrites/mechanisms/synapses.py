@@ -20,12 +20,10 @@ published forms are in :data:`MG_BLOCKS`.
 
 from __future__ import annotations
 
-import difflib
-
 from brian2.units import mM, ms, mV
 from brian2.units.fundamentalunits import Quantity
 
-from ..errors import ParameterError
+from ..errors import ParameterError, did_you_mean
 from ..quantities import as_float
 from .base import Receptor
 
@@ -144,10 +142,9 @@ def nmda_receptor(
     1.2 * mmolar
     """
     if block not in MG_BLOCKS:
-        close = difflib.get_close_matches(block, sorted(MG_BLOCKS), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = did_you_mean(block, sorted(MG_BLOCKS))
         raise ParameterError(
-            "block", f"unknown Mg block {block!r}; {hint}Known: {', '.join(sorted(MG_BLOCKS))}"
+            "block", f"unknown Mg block {block!r}{hint} Known: {', '.join(sorted(MG_BLOCKS))}"
         )
     expression, defaults, block_reference = MG_BLOCKS[block]
     block_parameters = dict(defaults)
