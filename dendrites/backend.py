@@ -172,9 +172,14 @@ class _Plan:
             record = {"v": 0}
         if not isinstance(record, dict):
             raise ParameterError("record", "give a dict: variable name -> locations")
-        known = {"v"}
+        known = {"v", "Im"}
         for cp in self.channels:
             known |= {f"{s}_{cp.channel.name}" for s in cp.channel.states}
+            known |= {f"I_{c.name}_{cp.channel.name}" for c in cp.channel.currents}
+        for rname in self.receptors:
+            known |= {f"g_{rname}", f"I_{rname}"}
+        if self.electrode_cols:
+            known.add("I_inj")
         out = {}
         for var, where in record.items():
             if var not in known:

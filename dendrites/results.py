@@ -25,7 +25,13 @@ __all__ = ["SCHEMA_VERSION", "load_dataset", "parameter_hash", "save_dataset", "
 #: Bumped whenever the layout of stored Datasets changes.
 SCHEMA_VERSION = 1
 
-_UNIT_SCALE = {"volt": (1e3, "mV"), "amp": (1e9, "nA"), "siemens": (1e9, "nS")}
+_UNIT_SCALE = {
+    "volt": (1e3, "mV"),
+    "amp": (1e9, "nA"),
+    "siemens": (1e9, "nS"),
+    "amp / (meter ** 2)": (0.1, "uA/cm2"),
+    "siemens / (meter ** 2)": (0.1, "mS/cm2"),
+}
 
 
 def parameter_hash(*parts) -> str:

@@ -8,7 +8,7 @@ import xarray as xr
 from .backend import Model
 from .cell import Cell
 
-__all__ = ["simulate"]
+__all__ = ["simulate", "simulate_trials"]
 
 _LAST: dict[str, Model] = {}
 
@@ -63,3 +63,47 @@ def simulate(
     _LAST.clear()
     _LAST[model.key] = model
     return model.run()
+
+
+def simulate_trials(
+    make_cell,
+    seeds,
+    duration,
+    dt=0.025 * b2.ms,
+    record=None,
+    record_dt=None,
+    backend: str = "cpp_standalone",
+    **options,
+) -> xr.Dataset:
+    """Simulate several trials of one cell structure, compiled once.
+
+    Parameters
+    ----------
+    make_cell : callable
+        ``make_cell(seed) -> Cell``; every trial must have the same structure (e.g. the same
+        synapse sites with Poisson trains drawn from `seed`).
+    seeds : sequence of int
+        One trial per seed.
+    duration, dt, record, record_dt, backend, **options
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    xarray.Dataset
+        As :func:`simulate`, with a leading ``trial`` dim (coordinate: the seed).
+    """
+    seeds = list(seeds)
+    if not seeds:
+        from .errors import ParameterError
+
+        raise ParameterError("seeds", "give at least one seed")
+    first = make_cell(seeds[0])
+    model = Model(
+        first, duration, dt=dt, record=record, record_dt=record_dt, backend=backend, **options
+    )
+    runs = [model.run(first)] + [model.run(make_cell(s)) for s in seeds[1:]]
+    hashes = [r.attrs["parameter_hash"] for r in runs]
+    out = xr.concat(runs, dim="trial", combine_attrs="drop_conflicts")
+    out = out.assign_coords(trial=("trial", seeds, {"long_name": "seed"}))
+    out.attrs["parameter_hash"] = ",".join(hashes)
+    return out

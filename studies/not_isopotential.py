@@ -277,25 +277,15 @@ def plot(ds: xr.Dataset):
         ("soma", COLORS["soma"], "injected at soma"),
         ("distal", COLORS["dendrite"], "injected at tuft tip"),
     ]:
-        ax.scatter(dist, ds.steady_v.sel(injection=inj), s=6, color=color, label=label)
-    ax.plot(
-        ds.path_distance,
-        ds.rall_v,
-        "--",
-        color=COLORS["theory"],
-        label="Rall sealed cable (apical path)",
-    )
-    for k, inj in enumerate(ds.injection.values):
-        ax.axhline(
-            float(ds.steady_point_v[k]),
-            color=COLORS["point"],
-            lw=1.5,
-            ls="-" if inj == "soma" else ":",
-            label="point neuron" if k == 0 else None,
-        )
+        ax.scatter(dist, ds.steady_v.sel(injection=inj) - E_LEAK, s=6, color=color, label=label)
+    ax.plot(ds.path_distance, ds.rall_v - E_LEAK, "--", color=COLORS["theory"],
+            label="Rall sealed cable, apical path")
+    ax.axhline(float(ds.steady_point_v[0]) - E_LEAK, color=COLORS["point"], lw=1.5,
+               label="point neuron (either site)")
+    ax.set_yscale("log")
     ax.set_xlabel("path distance from soma (um)")
-    ax.set_ylabel("steady-state V (mV)")
-    ax.set_title(f"{I_INJ:g} nA DC")
+    ax.set_ylabel("steady-state depolarisation (mV)")
+    ax.set_title(f"{I_INJ:g} nA DC, passive cell")
     ax.legend(fontsize=8, loc="upper left")
     panel_label(ax, "a")
 
@@ -315,22 +305,14 @@ def plot(ds: xr.Dataset):
     t = ds.time.values - ds.attrs["onset_ms"]
     keep = (t >= -2) & (t <= 40)
     cmap = plt.get_cmap("viridis")
+    norm = plt.Normalize(sd.min(), sd.max())
     for k in range(len(sd)):
-        ax.plot(
-            t[keep],
-            ds.v_soma.values[k, keep] - ds.v_soma.values[k, 0],
-            color=cmap(k / max(len(sd) - 1, 1)),
-            lw=1,
-            label=f"{sd[k]:.0f} um" if k in (0, len(sd) - 1) else None,
-        )
-    ax.plot(
-        t[keep],
-        ds.v_point.values[0, keep] - ds.v_point.values[0, 0],
-        color=COLORS["point"],
-        lw=2,
-        ls="--",
-        label="point neuron (any site)",
-    )
+        ax.plot(t[keep], ds.v_soma.values[k, keep] - ds.v_soma.values[k, 0],
+                color=cmap(norm(sd[k])), lw=1.2)
+    ax.plot(t[keep], ds.v_point.values[0, keep] - ds.v_point.values[0, 0], color=COLORS["point"],
+            lw=2, ls="--", label="point neuron (any site)")
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax,
+                 label="synapse distance (um)")
     ax.set_xlabel("time after input (ms)")
     ax.set_ylabel("somatic EPSP (mV)")
     ax.set_title("at the soma: smaller, later, broader")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from brian2 import cm, ms, mV, nA, nS, ohm, siemens, uF, um
+from brian2 import Hz, cm, ms, mV, nA, nS, ohm, siemens, uF, um
 
 from dendrites import Cell, Model, morphology, simulate
 from dendrites.analysis import spike_times
@@ -162,3 +162,28 @@ def test_runtime_and_standalone_agree():
     sb = spike_times(b.time.values, b.v.sel(compartment=0).values)
     assert len(sa) > 0 and len(sa) == len(sb)
     np.testing.assert_allclose(sa, sb, atol=1e-6)
+
+
+def test_trials_share_one_build_and_differ_by_their_poisson_trains():
+    from dendrites.simulate import simulate_trials
+
+    def make(seed):
+        cell = ball_and_stick(n_dend=11, hh=False)
+        cell.add_synapses(
+            "bg",
+            at=[("dend", 0.5), ("dend", 0.9)],
+            receptors={"ampa": 1 * nS},
+            rate=50 * Hz,
+            stop=40 * ms,
+            seed=seed,
+        )
+        return cell
+
+    ds = simulate_trials(make, [1, 2, 3], 40 * ms, record={"v": [0], "g_ampa": [6]})
+    assert ds.v.dims == ("trial", "time", "compartment")
+    assert list(ds.trial.values) == [1, 2, 3]
+    assert ds.g_ampa.attrs["units"] == "nS"
+    assert len(set(ds.attrs["parameter_hash"].split(","))) == 3
+    assert float(np.abs(ds.v.sel(trial=1) - ds.v.sel(trial=2)).max()) > 0.01
+    again = simulate_trials(make, [1], 40 * ms, record={"v": [0], "g_ampa": [6]})
+    np.testing.assert_array_equal(again.v.sel(trial=1).values, ds.v.sel(trial=1).values)
