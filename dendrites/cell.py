@@ -92,7 +92,8 @@ class Electrode:
 def _locations(morph: Morphology, at, name: str = "at") -> np.ndarray:
     """Resolve locations to flat compartment indices.
 
-    `at` may be a ``(section, x)`` tuple, a flat index, a boolean mask, or a sequence of those.
+    `at` may be a ``(section, x)`` tuple, a flat index, a region name, a boolean mask, or a
+    sequence of those.
     """
     n = morph.n_compartments
     if isinstance(at, tuple) and len(at) == 2 and isinstance(at[0], str):
@@ -110,6 +111,8 @@ def _locations(morph: Morphology, at, name: str = "at") -> np.ndarray:
     for item in items:
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
             out.append(morph.locate(item[0], float(item[1])))
+        elif isinstance(item, str):
+            out.extend(np.flatnonzero(morph.select(item)).tolist())
         elif isinstance(item, int | np.integer):
             if not 0 <= int(item) < n:
                 raise PlacementError(

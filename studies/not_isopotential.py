@@ -11,6 +11,9 @@ way to the soma. Three panels:
     neuron (one voltage for both injection sites);
 (b) one AMPA synapse at increasing distance along the apical dendrite: EPSP amplitude at the synapse
     and at the soma; half-width and delay at the soma;
+    The prediction treats the path as one unbranched sealed cable; the cell's oblique and tuft
+    branches do not obey Rall's 3/2 rule, so the simulated profile departs from it (reported as
+    a number, not tuned away);
 (c) the same synapses on the matched point neuron (same input resistance and membrane time constant
     at the soma, every synapse on the one compartment): every location gives the same EPSP.
 
@@ -40,8 +43,9 @@ TITLE = "The neuron is not isopotential"
 CAPTION = (
     "Different parts of one neuron sit at different voltages. (a) Steady state along a passive "
     "pyramidal cell for 0.1 nA injected at the soma or at the apical tuft tip; dashed: Rall's "
-    "sealed-end cable along the apical path; grey: the matched point neuron, one voltage "
-    "everywhere. (b) EPSP of one 1 nS AMPA synapse placed at increasing distance along the apical "
+    "sealed-end cable for the apical path alone (the tree does not obey Rall's 3/2 rule, so its "
+    "side branches make the real profile deviate: the reported deviation); grey: the matched "
+    "point neuron, one voltage everywhere. (b) EPSP of one 1 nS AMPA synapse placed at increasing distance along the apical "
     "dendrite, at the synapse and at the soma: attenuation; (c) the EPSP at the soma slows and "
     "broadens with distance, while the point neuron (grey) gives the same EPSP for every location."
 )
