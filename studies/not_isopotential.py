@@ -45,8 +45,8 @@ CAPTION = (
     "pyramidal cell for 0.1 nA injected at the soma or at the apical tuft tip; dashed: Rall's "
     "sealed-end cable for the apical path alone (the tree does not obey Rall's 3/2 rule, so its "
     "side branches make the real profile deviate: the reported deviation); grey: the matched "
-    "point neuron, one voltage everywhere. (b) EPSP of one 1 nS AMPA synapse placed at increasing distance along the apical "
-    "dendrite, at the synapse and at the soma: attenuation; (c) the EPSP at the soma slows and "
+    "point neuron, one voltage everywhere. (b) EPSP of one 1 nS AMPA synapse placed at "
+    "increasing distance along the apical dendrite, at the synapse and at the soma: attenuation; (c) the EPSP at the soma slows and "
     "broadens with distance, while the point neuron (grey) gives the same EPSP for every location."
 )
 

@@ -1,4 +1,4 @@
-"""Every study runs in quick mode and its claims hold (CI runs these; full mode makes the figures)."""
+"""Every study runs in quick mode and its claims hold (CI runs these; full mode makes figures)."""
 
 from __future__ import annotations
 
