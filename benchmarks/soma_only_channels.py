@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from brian2 import cm, mV, ms, nA, ohm, second, siemens, uF, um
+from brian2 import cm, ms, mV, nA, ohm, second, siemens, uF, um
 
 from dendrites import Cell, Model, morphology
 from dendrites.analysis import spike_times
@@ -44,11 +44,15 @@ def main(duration=1 * second, repeats: int = 3) -> None:
         rows[label] = (statistics.median(times), model.compile_seconds, spikes)
     print(f"{cell.n_compartments} compartments, HH at the soma only, {duration} simulated")
     for label, (run, comp, spikes) in rows.items():
-        print(f"  {label:24s} run {run:6.2f} s (median of {repeats})  compile {comp:5.1f} s  "
-              f"{len(spikes)} spikes")
+        print(
+            f"  {label:24s} run {run:6.2f} s (median of {repeats})  compile {comp:5.1f} s  "
+            f"{len(spikes)} spikes"
+        )
     (a, _, sa), (b, _, sb) = rows.values()
-    print(f"  ratio sparse/everywhere: {b / a:.2f}; max spike-time difference: "
-          f"{max(abs(x - y) for x, y in zip(sa, sb, strict=True)):.2e} ms")
+    print(
+        f"  ratio sparse/everywhere: {b / a:.2f}; max spike-time difference: "
+        f"{max(abs(x - y) for x, y in zip(sa, sb, strict=True)):.2e} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,9 @@ CAPTION = (
     "sealed-end cable for the apical path alone (the tree does not obey Rall's 3/2 rule, so its "
     "side branches make the real profile deviate: the reported deviation); grey: the matched "
     "point neuron, one voltage everywhere. (b) EPSP of one 1 nS AMPA synapse placed at "
-    "increasing distance along the apical dendrite, at the synapse and at the soma: attenuation; (c) the EPSP at the soma slows and "
-    "broadens with distance, while the point neuron (grey) gives the same EPSP for every location."
+    "increasing distance along the apical dendrite, at the synapse and at the soma: attenuation. "
+    "(c) The EPSP at the soma slows and broadens with distance, while the point neuron (grey) "
+    "gives the same EPSP for every location."
 )
 
 RM = 1e4  # ohm cm2
@@ -282,10 +283,19 @@ def plot(ds: xr.Dataset):
         ("distal", COLORS["dendrite"], "injected at tuft tip"),
     ]:
         ax.scatter(dist, ds.steady_v.sel(injection=inj) - E_LEAK, s=6, color=color, label=label)
-    ax.plot(ds.path_distance, ds.rall_v - E_LEAK, "--", color=COLORS["theory"],
-            label="Rall sealed cable, apical path")
-    ax.axhline(float(ds.steady_point_v[0]) - E_LEAK, color=COLORS["point"], lw=1.5,
-               label="point neuron (either site)")
+    ax.plot(
+        ds.path_distance,
+        ds.rall_v - E_LEAK,
+        "--",
+        color=COLORS["theory"],
+        label="Rall sealed cable, apical path",
+    )
+    ax.axhline(
+        float(ds.steady_point_v[0]) - E_LEAK,
+        color=COLORS["point"],
+        lw=1.5,
+        label="point neuron (either site)",
+    )
     ax.set_yscale("log")
     ax.set_xlabel("path distance from soma (um)")
     ax.set_ylabel("steady-state depolarisation (mV)")
@@ -311,12 +321,21 @@ def plot(ds: xr.Dataset):
     cmap = plt.get_cmap("viridis")
     norm = plt.Normalize(sd.min(), sd.max())
     for k in range(len(sd)):
-        ax.plot(t[keep], ds.v_soma.values[k, keep] - ds.v_soma.values[k, 0],
-                color=cmap(norm(sd[k])), lw=1.2)
-    ax.plot(t[keep], ds.v_point.values[0, keep] - ds.v_point.values[0, 0], color=COLORS["point"],
-            lw=2, ls="--", label="point neuron (any site)")
-    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax,
-                 label="synapse distance (um)")
+        ax.plot(
+            t[keep],
+            ds.v_soma.values[k, keep] - ds.v_soma.values[k, 0],
+            color=cmap(norm(sd[k])),
+            lw=1.2,
+        )
+    ax.plot(
+        t[keep],
+        ds.v_point.values[0, keep] - ds.v_point.values[0, 0],
+        color=COLORS["point"],
+        lw=2,
+        ls="--",
+        label="point neuron (any site)",
+    )
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="synapse distance (um)")
     ax.set_xlabel("time after input (ms)")
     ax.set_ylabel("somatic EPSP (mV)")
     ax.set_title("at the soma: smaller, later, broader")
