@@ -18,8 +18,17 @@ from brian2.units import ms
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+def _devices_used() -> bool:
+    """Whether a test left Brian2 objects behind (pure-Python tests skip the costly reset)."""
+    from brian2.devices.device import all_devices
+
+    if brian2.get_device() is not all_devices["runtime"]:
+        return True
+    return any(bool(getattr(dev, "arrays", None)) for dev in all_devices.values())
+
+
 def _reset_brian2(reinit: bool) -> None:
-    if reinit:
+    if reinit and _devices_used():
         # Forget the objects and code of every device (runtime and standalone). It runs the
         # garbage collector (~50 ms), so it is done once per test, after it, as Brian2 does.
         reinit_devices()

@@ -146,24 +146,6 @@ def test_recording_a_channel_state_where_the_channel_is_absent_is_refused():
         Model(cell, 5 * ms, record={"m_h": [0]})
 
 
-@pytest.mark.slow
-def test_runtime_and_standalone_agree():
-    cell = ball_and_stick(n_dend=51)
-    cell.add_current_clamp(0, Step(0.4 * nA, 5 * ms, 20 * ms))
-    cell.add_synapses(
-        "s", at=[("dend", 0.8)], receptors={"ampa": 1 * nS, "nmda": 2 * nS}, spikes=[3, 12] * ms
-    )
-    record = {"v": [0, 40]}
-    a = simulate(cell, 30 * ms, record=record, backend="cpp_standalone")
-    b = simulate(cell, 30 * ms, record=record, backend="runtime")
-    assert b.attrs["backend"] == "runtime"
-    assert float(np.max(np.abs(a.v.values - b.v.values))) < 1e-3  # mV
-    sa = spike_times(a.time.values, a.v.sel(compartment=0).values)
-    sb = spike_times(b.time.values, b.v.sel(compartment=0).values)
-    assert len(sa) > 0 and len(sa) == len(sb)
-    np.testing.assert_allclose(sa, sb, atol=1e-6)
-
-
 def test_trials_share_one_build_and_differ_by_their_poisson_trains():
     from dendrites.simulate import simulate_trials
 
