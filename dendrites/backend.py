@@ -572,6 +572,11 @@ class Model:
                 expr_eq = b2.Equations(f"init__ = {expr} : 1", **names) if names else None
                 rhs = str(expr_eq["init__"].expr) if expr_eq is not None else expr
                 setattr(target, names.get(state, state), rhs)
+        # receptor states that depend on the membrane potential (e.g. the Mg-bound fraction of a
+        # kinetic NMDA receptor at rest) are initialised after v
+        for rname in plan.receptors:
+            for state, expr in plan.receptors[rname].receptor.initial.items():
+                setattr(objects[f"syn_{rname}"], state, expr)
         net = b2.Network(neuron, *extra, *(m for m, _ in monitors.values()))
         objects["net"] = net
         objects["point_terms"] = point_terms
