@@ -46,7 +46,7 @@ from .errors import BuildError, DivergenceError, ParameterError, PlacementError,
 from .mechanisms.base import Channel, Receptor, parameter_equations
 from .quantities import as_float
 
-__all__ = ["BACKENDS", "Model", "cache_dir"]
+__all__ = ["BACKENDS", "Model", "build_slot", "cache_dir"]
 
 BACKENDS = ("cpp_standalone", "runtime")
 
@@ -298,6 +298,57 @@ def _values(cell: Cell, plan: _Plan) -> dict[tuple[str, str], np.ndarray]:
 
 # ----------------------------------------------------------------------------------- devices
 _ACTIVE: dict[str, object] = {"model": None}
+_SLOTS: dict[str, tuple[Path, object]] = {}
+
+
+_BUILT = "dendrites-build-ok"
+
+
+def _seed_slot(slot: Path, base: Path) -> None:
+    """Copy a completed build of the same structure into an empty slot (timestamps kept), so a
+    second process compiles nothing: Brian2 rewrites only changed files and make sees the objects
+    up to date."""
+    if (slot / _BUILT).exists():
+        return
+    for other in sorted(base.glob("slot*/" + _BUILT)):
+        try:
+            shutil.copytree(
+                other.parent,
+                slot,
+                dirs_exist_ok=True,
+                copy_function=shutil.copy2,
+                ignore=shutil.ignore_patterns("results", "*.log"),
+            )
+        except OSError:
+            continue
+        return
+
+
+def build_slot(key: str) -> Path:
+    """The C++ build folder this process uses for a model structure.
+
+    Builds live in ``<cache>/build/<key>/slot<k>``. A process holds an exclusive file lock on its
+    slot for as long as it runs, so two processes (two sweeps, two workers, two users of one
+    cache) never generate code into, compile in or run from the same folder, while a later process
+    reuses a free slot's compiled files (an unchanged project recompiles nothing).
+    """
+    from filelock import FileLock, Timeout
+
+    if key in _SLOTS:
+        return _SLOTS[key][0]
+    base = cache_dir() / "build" / key
+    base.mkdir(parents=True, exist_ok=True)
+    for k in range(256):
+        lock = FileLock(str(base / f"slot{k}.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            continue
+        slot = base / f"slot{k}"
+        _seed_slot(slot, base)
+        _SLOTS[key] = (slot, lock)
+        return slot
+    raise BuildError(f"all 256 build slots of {base} are locked by other processes")
 
 
 @contextlib.contextmanager
@@ -401,7 +452,7 @@ class Model:
         self.sparse_threshold = sparse_threshold
         self._plan_args = (duration, dt, record, record_dt, sparse_threshold)
         self.plan = _Plan(cell, *self._plan_args)
-        self.directory = cache_dir() / "build" / self.plan.key
+        self.directory: Path | None = None  # a build slot, taken when first built
         self.compile_seconds = 0.0
         self._objects = None
 
@@ -671,6 +722,7 @@ class Model:
 
     def _build(self, vals):
         if self.backend == "cpp_standalone":
+            self.directory = build_slot(self.plan.key)
             _reset_standalone(self.directory, self.openmp_threads)
         else:
             _reset_runtime(self.runtime_target)
@@ -695,6 +747,7 @@ class Model:
                     str(log),
                 ) from None
             self.compile_seconds = time.perf_counter() - t0
+            (self.directory / _BUILT).touch()
             _ACTIVE["model"] = self
         self._objects = objects
 
@@ -751,6 +804,7 @@ class Model:
             self._objects is not None
             and _ACTIVE["model"] is self
             and b2.get_device() is dev
+            and self.directory is not None
             and getattr(dev, "project_dir", None) == str(self.directory)
         )
 

@@ -1,0 +1,356 @@
+"""Parameter sweeps: compile once per model structure, run every point with run-time values.
+
+A :class:`Sweep` names a grid of parameters and a function that builds the cell for one point
+(``make_cell(**point) -> Cell``); every point must have the same structure (the same synapse
+sites, electrodes and channel placement), so each process compiles the C++ project once and runs
+every point it gets through ``run_args``. Each finished point is written at once, atomically, to
+``<cache>/sweeps/<name>/<hash>.nc``: an interrupted sweep (Ctrl-C, a killed process, a lost
+worker) resumes where it stopped and never reads a truncated file. Points run serially, on the
+local cores (processes), or on an existing Dask distributed cluster (``scheduler=ADDRESS``); all
+three give identical results.
+
+Functions are given as ``"path/to/file.py:function"`` (or an importable function), so worker
+processes can load them: study scripts are files, not modules.
+
+Examples
+--------
+>>> sweep = Sweep("epsp", {"weight_nS": [0.5, 1.0], "site": [0.2, 0.8]},
+...               make_cell="studies/x.py:make_cell", duration=50 * ms,
+...               record={"v": [0]})                                      # doctest: +SKIP
+>>> ds = run_sweep(sweep, workers=2)     # dims weight_nS, site, time, compartment  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import itertools
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import xarray as xr
+
+from .errors import ParameterError, ResultsError
+
+__all__ = ["Sweep", "run_sweep", "sweep_points"]
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A grid of parameters over one model structure.
+
+    Parameters
+    ----------
+    name : str
+        Name of the sweep (its cache folder).
+    grid : mapping of str -> sequence
+        Parameter name -> values (numbers or strings); the sweep runs their Cartesian product and
+        the result has one dim per parameter, in this order.
+    make_cell : str or callable
+        ``"file.py:function"`` or an importable function; called as ``make_cell(**point)``.
+    duration, dt, record, record_dt :
+        As for :func:`dendrites.simulate`.
+    reduce : str or callable, optional
+        ``reduce(ds, **point) -> xr.Dataset`` applied to each run's Dataset before it is stored
+        (e.g. peaks instead of traces); same forms as `make_cell`.
+    options : dict
+        Further :class:`dendrites.Model` options (backend, sparse_threshold...).
+    """
+
+    name: str
+    grid: Mapping[str, Sequence]
+    make_cell: str | Callable
+    duration: object
+    dt: object = None
+    record: dict | None = None
+    record_dt: object = None
+    reduce: str | Callable | None = None
+    options: dict = field(default_factory=dict)
+
+
+def sweep_points(sweep: Sweep) -> list[dict]:
+    """The grid's points, in order (the last parameter varies fastest)."""
+    if not sweep.grid:
+        raise ParameterError("grid", "a sweep needs at least one parameter")
+    for name, values in sweep.grid.items():
+        if len(values) == 0:
+            raise ParameterError(f"grid[{name!r}]", "has no values")
+    names = list(sweep.grid)
+    return [
+        dict(zip(names, combo, strict=True))
+        for combo in itertools.product(*(list(v) for v in sweep.grid.values()))
+    ]
+
+
+# ------------------------------------------------------------------------------ functions by name
+def _reference(func) -> str | None:
+    """A string that a worker process can resolve back into `func`."""
+    if func is None or isinstance(func, str):
+        return func
+    module = sys.modules.get(func.__module__)
+    path = getattr(module, "__file__", None)
+    if (
+        module is not None
+        and importlib.util.find_spec(func.__module__) is not None
+        and (func.__module__ != "__main__")
+    ):
+        return f"{func.__module__}::{func.__qualname__}"
+    if path:
+        return f"{path}:{func.__qualname__}"
+    raise ParameterError(
+        "make_cell",
+        f"cannot refer to {func!r} from another process; give 'path/to/file.py:function'",
+    )
+
+
+_LOADED: dict[str, object] = {}
+
+
+def _resolve(ref: str | None):
+    if ref is None:
+        return None
+    if ref in _LOADED:
+        return _LOADED[ref]
+    if "::" in ref:
+        mod, _, qual = ref.partition("::")
+        obj = importlib.import_module(mod)
+    else:
+        path, _, qual = ref.rpartition(":")
+        if not path or not Path(path).is_file():
+            raise ParameterError("make_cell", f"{ref!r}: expected 'path/to/file.py:function'")
+        digest = hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:10]
+        spec = importlib.util.spec_from_file_location(f"_dendrites_sweep_{digest}", path)
+        obj = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = obj
+        spec.loader.exec_module(obj)
+    for part in qual.split("."):
+        obj = getattr(obj, part)
+    _LOADED[ref] = obj
+    return obj
+
+
+def _source_digest(ref: str | None) -> str:
+    """Hash of the file defining a referenced function (editing it invalidates cached points)."""
+    if ref is None:
+        return ""
+    func = _resolve(ref)
+    module = sys.modules.get(getattr(func, "__module__", ""), None)
+    path = getattr(module, "__file__", None) or (ref.rpartition(":")[0] if ":" in ref else None)
+    if path and Path(path).is_file():
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    return ""
+
+
+# ------------------------------------------------------------------------------ one point
+def _spec(sweep: Sweep) -> dict:
+    """A picklable, JSON-serialisable description of the sweep (no function objects)."""
+    return {
+        "name": sweep.name,
+        "make_cell": _reference(sweep.make_cell),
+        "reduce": _reference(sweep.reduce),
+        "duration": repr(sweep.duration),
+        "dt": None if sweep.dt is None else repr(sweep.dt),
+        "record": sweep.record,
+        "record_dt": None if sweep.record_dt is None else repr(sweep.record_dt),
+        "options": sweep.options,
+    }
+
+
+def _quantity(text: str | None):
+    if text is None:
+        return None
+    import brian2.units as units
+
+    namespace = {k: getattr(units, k) for k in dir(units) if not k.startswith("_")}
+    return eval(text, {"__builtins__": {}}, namespace)  # text made by repr() of a quantity
+
+
+def _point_hash(spec: dict, point: dict, digests: tuple[str, str]) -> str:
+    from . import __version__
+    from .results import parameter_hash
+
+    return parameter_hash(spec, point, digests, __version__)
+
+
+_MODELS: dict[str, object] = {}
+
+
+def _run_point(spec: dict, point: dict, path: str, point_hash: str) -> str:
+    """Run one point in this process (compiling its structure once per process) and store it."""
+    import brian2 as b2
+
+    from .backend import Model
+    from .results import save_dataset
+
+    cell = _resolve(spec["make_cell"])(**point)
+    dt = _quantity(spec["dt"]) or 0.025 * b2.ms
+    args = (_quantity(spec["duration"]), dt, spec["record"], _quantity(spec["record_dt"]))
+    probe = Model(cell, *args[:1], dt=args[1], record=args[2], record_dt=args[3], **spec["options"])
+    model = _MODELS.get(probe.key)
+    if model is None:
+        _MODELS.clear()
+        _MODELS[probe.key] = model = probe
+    ds = model.run(cell)
+    reduce = _resolve(spec["reduce"])
+    if reduce is not None:
+        attrs = dict(ds.attrs)
+        ds = reduce(ds, **point)
+        ds.attrs.update({k: v for k, v in attrs.items() if k not in ds.attrs})
+    ds.attrs["point_hash"] = point_hash
+    ds.attrs["point"] = json.dumps(point, sort_keys=True)
+    save_dataset(ds, path)
+    return point_hash
+
+
+def _load_point(path: Path, point_hash: str) -> xr.Dataset | None:
+    from .results import load_dataset
+
+    if not path.exists():
+        return None
+    try:
+        ds = load_dataset(path)
+    except ResultsError:
+        return None
+    return ds if ds.attrs.get("point_hash") == point_hash else None
+
+
+# ------------------------------------------------------------------------------ the sweep
+def run_sweep(
+    sweep: Sweep,
+    workers: int | None = None,
+    scheduler: str | object | None = None,
+    cache: str | os.PathLike | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> xr.Dataset:
+    """Run every point of `sweep` not already computed, then gather all into one Dataset.
+
+    Parameters
+    ----------
+    sweep : Sweep
+    workers : int, optional
+        Local processes (default: the number of cores; 1 runs in this process).
+    scheduler : str or dask.distributed.Client, optional
+        Address of a Dask distributed scheduler (or a Client): points run on its workers, each
+        worker compiling once per structure.
+    cache : path, optional
+        Folder of the per-point files (default ``<cache>/sweeps/<name>``).
+    progress : callable, optional
+        ``progress(n_done, n_total, label)``.
+
+    Returns
+    -------
+    xarray.Dataset
+        The per-point Datasets combined along one dim per grid parameter. ``attrs["computed"]``
+        counts the points computed by this call (the rest came from the cache).
+    """
+    from .backend import cache_dir
+
+    spec = _spec(sweep)
+    digests = (_source_digest(spec["make_cell"]), _source_digest(spec["reduce"]))
+    folder = Path(cache) if cache is not None else cache_dir() / "sweeps" / sweep.name
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(".*.tmp"):  # left by a killed writer; never a result
+        stale.unlink(missing_ok=True)
+    points = sweep_points(sweep)
+    hashes = [_point_hash(spec, p, digests) for p in points]
+    paths = [folder / f"{h}.nc" for h in hashes]
+    todo = [k for k in range(len(points)) if _load_point(paths[k], hashes[k]) is None]
+    report = progress or (lambda *a: None)
+    done = len(points) - len(todo)
+    report(done, len(points), "cached")
+    if todo:
+        if scheduler is not None:
+            _run_dask(scheduler, spec, points, paths, hashes, todo, report, done)
+        elif (workers or os.cpu_count() or 1) <= 1 or len(todo) == 1:
+            for k in todo:
+                _run_point(spec, points[k], str(paths[k]), hashes[k])
+                done += 1
+                report(done, len(points), _label(points[k]))
+        else:
+            _run_local(
+                workers or os.cpu_count() or 1, spec, points, paths, hashes, todo, report, done
+            )
+    parts = []
+    for k, point in enumerate(points):
+        ds = _load_point(paths[k], hashes[k])
+        if ds is None:
+            raise ResultsError(f"point {point} of sweep {sweep.name!r} is missing from {folder}")
+        parts.append(ds)
+    out = _combine(sweep, points, parts)
+    out.attrs["computed"] = len(todo)
+    out.attrs["sweep"] = json.dumps(spec, sort_keys=True, default=str)
+    return out
+
+
+def _label(point: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in point.items())
+
+
+def _run_local(workers, spec, points, paths, hashes, todo, report, done):
+    ctx = get_context("spawn")  # a fresh Brian2 in every worker
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
+        futures = {
+            pool.submit(_run_point, spec, points[k], str(paths[k]), hashes[k]): k for k in todo
+        }
+        try:
+            for fut in as_completed(futures):
+                fut.result()
+                done += 1
+                report(done, len(points), _label(points[futures[fut]]))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _run_dask(scheduler, spec, points, paths, hashes, todo, report, done):
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        futures = [
+            client.submit(
+                _run_point,
+                spec,
+                points[k],
+                str(paths[k]),
+                hashes[k],
+                key=f"dendrites-{hashes[k]}",
+                pure=False,
+            )
+            for k in todo
+        ]
+        where = dict(zip((f.key for f in futures), todo, strict=True))
+        for fut in dask_completed(futures):
+            fut.result()
+            done += 1
+            report(done, len(points), _label(points[where[fut.key]]))
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+def _combine(sweep: Sweep, points: list[dict], parts: list[xr.Dataset]) -> xr.Dataset:
+    names = list(sweep.grid)
+    shaped = []
+    for point, ds in zip(points, parts, strict=True):
+        keep = {
+            k: v
+            for k, v in ds.attrs.items()
+            if k in ("dt_ms", "duration_ms", "backend", "structure_key", "versions")
+        }
+        ds = ds.copy()
+        ds.attrs = keep  # variables keep their own attrs (units)
+        shaped.append(ds.expand_dims({n: [point[n]] for n in names}))
+    out = xr.combine_by_coords(shaped, combine_attrs="drop_conflicts")
+    for n in names:
+        values = list(sweep.grid[n])
+        out = out.reindex({n: values})
+    return out
