@@ -279,6 +279,14 @@ def _values(cell: Cell, plan: _Plan) -> dict[tuple[str, str], np.ndarray]:
         for gname, a, b in rp.groups:
             w[a:b] = cell.synapses[gname].receptors[rname][1]
         vals[(f"syn_{rname}", "w")] = w
+        # the receptor's own parameters are values too: a variant with other time constants or
+        # another Mg concentration runs on the same build (the cell's definition is used)
+        rec = _receptor_of(cell, rname)
+        for p, d in rec.parameters.items():
+            vals[(f"syn_{rname}", p)] = np.full(len(rp.sources), _si(d))
+        vals[("neuron", f"E_{rname}")] = np.asarray(_si(rec.reversal))
+        for p, d in rec.block_parameters.items():
+            vals[("neuron", f"{p}_{rname}")] = np.asarray(_si(d))
     if plan.n_sources:
         spikes = np.zeros((plan.n_steps + 1, plan.n_sources))
         for gname, group in cell.synapses.items():
@@ -294,6 +302,18 @@ def _values(cell: Cell, plan: _Plan) -> dict[tuple[str, str], np.ndarray]:
             clamp[:, plan.electrode_cols[el.compartment]] += el.waveform.sample(t)
         vals[("clamp_ta", "values")] = clamp
     return vals
+
+
+def _receptor_of(cell: Cell, rname: str) -> Receptor:
+    for group in cell.synapses.values():
+        if rname in group.receptors:
+            return group.receptors[rname][0]
+    raise ParameterError("cell", f"no synapse group uses receptor {rname!r}")
+
+
+def _si(value) -> float:
+    """A quantity (or plain number) as a float in SI base units."""
+    return float(np.asarray(value / get_unit(getattr(value, "dim", DIMENSIONLESS))))
 
 
 # ----------------------------------------------------------------------------------- devices
@@ -569,8 +589,6 @@ class Model:
                 syn.connect(i=rp.sources, j=rp.targets)
                 syn.pre.when = "before_groups"
                 syn.pre.order = 1
-                for p, d in rec.parameters.items():
-                    setattr(syn, p, d)
                 objects[f"syn_{rname}"] = syn
                 extra.append(syn)
         # divergence flag, checked every 1 ms of biological time
@@ -707,10 +725,6 @@ class Model:
                 run_args[getattr(group, var)] = value
         if direct:
             neuron.Ri = self.cell.Ri * b2.ohm * b2.meter
-            for rname, rp in plan.receptors.items():
-                setattr(neuron, f"E_{rname}", rp.receptor.reversal)
-                for p, d in rp.receptor.block_parameters.items():
-                    setattr(neuron, f"{p}_{rname}", d)
             if plan.electrode_cols:
                 eidx = np.zeros(plan.morph.n_compartments, dtype=int)
                 for comp, col in plan.electrode_cols.items():

@@ -63,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--force", action="store_true", help="recompute even when a cached result exists"
         )
+        p.add_argument(
+            "--workers", type=int, metavar="N", help="local processes for sweeps (default: cores)"
+        )
+        p.add_argument(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="run sweeps on this Dask distributed scheduler (e.g. tcp://host:8786)",
+        )
 
     run = sub.add_parser("run", help="run one study and print its claims")
     run.add_argument("study", metavar="STUDY", help="study name (see `dendrites list`) or script")
@@ -184,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     try:
         command = {"list": _cmd_list, "run": _cmd_run, "figures": _cmd_figures}[args.command]
+        if args.command != "list":
+            from .sweep import configure
+
+            configure(workers=args.workers, scheduler=args.scheduler)
         return command(args)
     except Exception as exc:
         # A study that raised. The package's own errors say what is wrong in their message; the

@@ -29,6 +29,7 @@ import itertools
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -39,7 +40,20 @@ import xarray as xr
 
 from .errors import ParameterError, ResultsError
 
-__all__ = ["Sweep", "run_sweep", "sweep_points"]
+__all__ = ["Sweep", "configure", "run_sweep", "sweep_points"]
+
+#: Defaults of :func:`run_sweep` (set by :func:`configure`, e.g. from the command line's
+#: ``--workers`` and ``--scheduler``, or from ``$DENDRITES_WORKERS``/``$DENDRITES_SCHEDULER``).
+_DEFAULTS: dict[str, object] = {"workers": None, "scheduler": None}
+
+
+def configure(workers: int | None = None, scheduler: str | None = None) -> None:
+    """Set where sweeps run when :func:`run_sweep` is not told: local processes or a Dask
+    scheduler address."""
+    if workers is not None and workers < 1:
+        raise ParameterError("workers", f"must be >= 1, got {workers}")
+    _DEFAULTS["workers"] = workers
+    _DEFAULTS["scheduler"] = scheduler
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,9 @@ class Sweep:
         (e.g. peaks instead of traces); same forms as `make_cell`.
     options : dict
         Further :class:`dendrites.Model` options (backend, sparse_threshold...).
+    constants : dict
+        JSON-serialisable keyword arguments passed to `make_cell` and `reduce` at every point
+        (part of every point's hash, not a dim of the result).
     """
 
     name: str
@@ -73,6 +90,7 @@ class Sweep:
     record_dt: object = None
     reduce: str | Callable | None = None
     options: dict = field(default_factory=dict)
+    constants: dict = field(default_factory=dict)
 
 
 def sweep_points(sweep: Sweep) -> list[dict]:
@@ -160,6 +178,7 @@ def _spec(sweep: Sweep) -> dict:
         "record": sweep.record,
         "record_dt": None if sweep.record_dt is None else repr(sweep.record_dt),
         "options": sweep.options,
+        "constants": sweep.constants,
     }
 
 
@@ -189,7 +208,7 @@ def _run_point(spec: dict, point: dict, path: str, point_hash: str) -> str:
     from .backend import Model
     from .results import save_dataset
 
-    cell = _resolve(spec["make_cell"])(**point)
+    cell = _resolve(spec["make_cell"])(**spec["constants"], **point)
     dt = _quantity(spec["dt"]) or 0.025 * b2.ms
     args = (_quantity(spec["duration"]), dt, spec["record"], _quantity(spec["record_dt"]))
     probe = Model(cell, *args[:1], dt=args[1], record=args[2], record_dt=args[3], **spec["options"])
@@ -201,7 +220,7 @@ def _run_point(spec: dict, point: dict, path: str, point_hash: str) -> str:
     reduce = _resolve(spec["reduce"])
     if reduce is not None:
         attrs = dict(ds.attrs)
-        ds = reduce(ds, **point)
+        ds = reduce(ds, **spec["constants"], **point)
         ds.attrs.update({k: v for k, v in attrs.items() if k not in ds.attrs})
     ds.attrs["point_hash"] = point_hash
     ds.attrs["point"] = json.dumps(point, sort_keys=True)
@@ -252,6 +271,10 @@ def run_sweep(
     """
     from .backend import cache_dir
 
+    if workers is None:
+        workers = _DEFAULTS["workers"] or _env_int("DENDRITES_WORKERS")
+    if scheduler is None:
+        scheduler = _DEFAULTS["scheduler"] or os.environ.get("DENDRITES_SCHEDULER") or None
     spec = _spec(sweep)
     digests = (_source_digest(spec["make_cell"]), _source_digest(spec["reduce"]))
     folder = Path(cache) if cache is not None else cache_dir() / "sweeps" / sweep.name
@@ -265,18 +288,34 @@ def run_sweep(
     report = progress or (lambda *a: None)
     done = len(points) - len(todo)
     report(done, len(points), "cached")
-    if todo:
-        if scheduler is not None:
-            _run_dask(scheduler, spec, points, paths, hashes, todo, report, done)
-        elif (workers or os.cpu_count() or 1) <= 1 or len(todo) == 1:
-            for k in todo:
-                _run_point(spec, points[k], str(paths[k]), hashes[k])
-                done += 1
-                report(done, len(points), _label(points[k]))
+    workers = workers or os.cpu_count() or 1
+
+    def serial(ks):
+        nonlocal done
+        for k in ks:
+            _run_point(spec, points[k], str(paths[k]), hashes[k])
+            done += 1
+            report(done, len(points), _label(points[k]))
+
+    if todo and scheduler is not None:
+        _run_dask(scheduler, spec, points, paths, hashes, todo, report, done)
+    elif todo and workers <= 1:
+        serial(todo)
+    elif todo:
+        # Compile every structure once here, and time one run of it, before starting workers:
+        # the workers then copy the finished build (no compiler runs twice), and a sweep too
+        # short to repay a worker's start-up (~5 s: Brian2 import and code generation) stays here.
+        rest, seconds_per_point = [], 0.0
+        for group in _by_structure(spec, points, todo):
+            serial(group[:1])
+            t0 = time.perf_counter()
+            serial(group[1:2])
+            seconds_per_point = max(seconds_per_point, time.perf_counter() - t0)
+            rest += group[2:]
+        if rest and len(rest) * seconds_per_point > _WORKER_START_SECONDS * 2:
+            _run_local(workers, spec, points, paths, hashes, rest, report, done)
         else:
-            _run_local(
-                workers or os.cpu_count() or 1, spec, points, paths, hashes, todo, report, done
-            )
+            serial(rest)
     parts = []
     for k, point in enumerate(points):
         ds = _load_point(paths[k], hashes[k])
@@ -287,6 +326,43 @@ def run_sweep(
     out.attrs["computed"] = len(todo)
     out.attrs["sweep"] = json.dumps(spec, sort_keys=True, default=str)
     return out
+
+
+#: Rough cost of starting a worker process that reuses a compiled build (Brian2 import, code
+#: generation, a no-op make), measured on a 2-core machine.
+_WORKER_START_SECONDS = 5.0
+
+
+def _by_structure(spec: dict, points: list[dict], todo: list[int]) -> list[list[int]]:
+    """Pending points grouped by model structure (the compiled project they need), in order."""
+    import brian2 as b2
+
+    from .backend import Model
+
+    groups: dict[str, list[int]] = {}
+    dt = _quantity(spec["dt"]) or 0.025 * b2.ms
+    for k in todo:
+        cell = _resolve(spec["make_cell"])(**spec["constants"], **points[k])
+        key = Model(
+            cell,
+            _quantity(spec["duration"]),
+            dt=dt,
+            record=spec["record"],
+            record_dt=_quantity(spec["record_dt"]),
+            **spec["options"],
+        ).key
+        groups.setdefault(key, []).append(k)
+    return list(groups.values())
+
+
+def _env_int(name: str) -> int | None:
+    text = os.environ.get(name)
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ParameterError(name, f"must be a whole number, got {text!r}") from None
 
 
 def _label(point: dict) -> str:
@@ -349,7 +425,9 @@ def _combine(sweep: Sweep, points: list[dict], parts: list[xr.Dataset]) -> xr.Da
         ds = ds.copy()
         ds.attrs = keep  # variables keep their own attrs (units)
         shaped.append(ds.expand_dims({n: [point[n]] for n in names}))
-    out = xr.combine_by_coords(shaped, combine_attrs="drop_conflicts")
+    # points of different structures (a cell and its point neuron) may record different
+    # compartments: outer join, NaN where a point has no such compartment
+    out = xr.combine_by_coords(shaped, combine_attrs="drop_conflicts", join="outer")
     for n in names:
         values = list(sweep.grid[n])
         out = out.reindex({n: values})

@@ -29,15 +29,18 @@ References: Rall (1967) J Neurophysiol 30:1138; Stuart & Spruston (1998) J Neuro
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import xarray as xr
 from brian2 import cm, ms, mV, nA, nS, ohm, siemens, uF, um
 
-from dendrites import Cell, Model, morphology
+from dendrites import Cell, morphology
 from dendrites.analysis import epsp_features
 from dendrites.electrotonic import point_neuron
 from dendrites.stimuli import Step
 from dendrites.studies import Claim, main
+from dendrites.sweep import Sweep, run_sweep
 
 TITLE = "The neuron is not isopotential"
 CAPTION = (
@@ -79,9 +82,9 @@ def parameters(quick: bool) -> dict:
     }
 
 
-def _cell(params: dict) -> Cell:
+def _cell(max_compartment_um: float) -> Cell:
     morph = morphology.pyramidal().compartmentalize(
-        Ri=RI * ohm * cm, Cm=CM * uF / cm**2, max_length=params["max_compartment_um"] * um
+        Ri=RI * ohm * cm, Cm=CM * uF / cm**2, max_length=max_compartment_um * um
     )
     cell = Cell(morph, Ri=RI * ohm * cm, Cm=CM * uF / cm**2, v_init=E_LEAK * mV)
     cell.insert("pas", g=(1.0 / RM) * siemens / cm**2, E=E_LEAK * mV)
@@ -113,90 +116,108 @@ def _site_at(morph, path: np.ndarray, distance: float) -> int:
     return int(hit[0])
 
 
+# The sweeps below name these functions by file path, so that worker processes can load them.
+def steady_cell(model: str, injection: str, max_compartment_um: float) -> Cell:
+    """The cell (or its point neuron) with 0.1 nA DC at the soma or at the tuft tip.
+
+    Both electrodes exist in the cell at every point (one is at 0 nA): one compiled structure.
+    """
+    cell = _cell(max_compartment_um)
+    tip = int(_path_compartments(cell.morphology)[-1])
+    i_soma, i_tip = (I_INJ, 0.0) if injection == "soma" else (0.0, I_INJ)
+    if model == "point":
+        point = point_neuron(cell)
+        point.add_current_clamp(0, Step((i_soma + i_tip) * nA, 0 * ms))
+        return point
+    cell.add_current_clamp(0, Step(i_soma * nA, 0 * ms), label="soma")
+    cell.add_current_clamp(tip, Step(i_tip * nA, 0 * ms), label="tip")
+    return cell
+
+
+def steady_state(ds: xr.Dataset, **_) -> xr.Dataset:
+    """Keep the last sample of every compartment."""
+    return ds[["v"]].isel(time=-1, drop=True)
+
+
+def epsp_cell(model: str, site_um: float, sites_um: list, max_compartment_um: float) -> Cell:
+    """All synapse sites exist; only the one at `site_um` receives a spike (at ONSET)."""
+    cell = _cell(max_compartment_um)
+    path = _path_compartments(cell.morphology)
+    sites = [_site_at(cell.morphology, path, d) for d in sites_um]
+    trains = [[ONSET] * ms if d == site_um else [] * ms for d in sites_um]
+    cell.add_synapses("ampa", at=sites, receptors={"ampa": W_AMPA * nS}, spikes=trains)
+    return point_neuron(cell) if model == "point" else cell
+
+
+def epsp_traces(
+    ds: xr.Dataset, model: str, site_um: float, sites_um: list, max_compartment_um: float
+) -> xr.Dataset:
+    """Somatic trace and the trace at the active synapse (the soma for the point neuron)."""
+    cell = _cell(max_compartment_um)
+    site = 0
+    if model == "cell":
+        site = _site_at(cell.morphology, _path_compartments(cell.morphology), site_um)
+    return xr.Dataset(
+        {
+            "v_soma": ds.v.sel(compartment=0, drop=True),
+            "v_synapse": ds.v.sel(compartment=site, drop=True),
+        }
+    )
+
+
 def compute(params: dict, progress) -> xr.Dataset:
-    """Run the steady-state and EPSP protocols on the cell and on its point-neuron control."""
+    """Run the steady-state and EPSP protocols on the cell and its point-neuron control through
+    the sweep engine: one compiled model per structure and process, every point cached."""
     dt = params["dt_ms"] * ms
-    base = _cell(params)
-    morph = base.morphology
-    path = _path_compartments(morph)
-    tip = int(path[-1])
-    sites = np.array([_site_at(morph, path, d) for d in params["distances_um"]])
-    n_runs = 2 + 2 * len(sites) + 2
-    done = 0
-
-    # (a) steady state: two electrodes, one switched on per run (values, not structure)
-    steady = {}
-    runs = {"soma": (I_INJ, 0.0), "distal": (0.0, I_INJ)}
-    model = None
-    for label, (i_soma, i_tip) in runs.items():
-        cell = base.copy()
-        cell.add_current_clamp(0, Step(i_soma * nA, 0 * ms), label="soma")
-        cell.add_current_clamp(tip, Step(i_tip * nA, 0 * ms), label="tip")
-        if model is None:
-            model = Model(
-                cell,
-                params["steady_duration_ms"] * ms,
-                dt=dt,
-                record={"v": "all"},
-                record_dt=10 * ms,
-            )
-        ds = model.run(cell)
-        steady[label] = ds.v.isel(time=-1)
-        done += 1
-        progress(done, n_runs, f"steady state, {label} injection")
-    compile_s = model.compile_seconds
-    point = point_neuron(base)
-    point_steady = []
-    point_model = None
-    for label, (i_soma, i_tip) in runs.items():
-        cell = point.copy()
-        cell.add_current_clamp(0, Step((i_soma + i_tip) * nA, 0 * ms))
-        if point_model is None:
-            point_model = Model(cell, params["steady_duration_ms"] * ms, dt=dt, record={"v": 0})
-        point_steady.append(float(point_model.run(cell).v.isel(time=-1, compartment=0)))
-        done += 1
-        progress(done, n_runs, f"point neuron steady state, {label}")
-
-    # (b), (c) one synapse active per run; all sites exist in the structure. The dendritic runs
-    # come first, then the point neuron's: one compiled model is active at a time.
-    epsp_duration = params["epsp_duration_ms"] * ms
-    cells = []
-    for k in range(len(sites)):
-        trains = [[ONSET] * ms if j == k else [] * ms for j in range(len(sites))]
-        cell = base.copy()
-        cell.add_synapses("ampa", at=list(sites), receptors={"ampa": W_AMPA * nS}, spikes=trains)
-        cells.append(cell)
-    local, soma, pointv = [], [], []
-    syn_model = Model(cells[0], epsp_duration, dt=dt, record={"v": [0, *sites]})
-    for k, cell in enumerate(cells):
-        ds = syn_model.run(cell)
-        local.append(ds.v.sel(compartment=sites[k]).values)
-        soma.append(ds.v.sel(compartment=0).values)
-        time = ds.time.values
-        done += 1
-        progress(done, n_runs, f"synapse at {params['distances_um'][k]:.0f} um")
-    point_cells = [point_neuron(cell) for cell in cells]
-    point_model = Model(point_cells[0], epsp_duration, dt=dt, record={"v": 0})
-    for k, pcell in enumerate(point_cells):
-        pointv.append(point_model.run(pcell).v.sel(compartment=0).values)
-        done += 1
-        progress(done, n_runs, f"point neuron, synapse {k + 1}")
-
+    here = f"{Path(__file__).resolve()}:"
+    constants = {"max_compartment_um": params["max_compartment_um"]}
+    steady = run_sweep(
+        Sweep(
+            "not_isopotential-steady",
+            {"model": ["cell", "point"], "injection": ["soma", "distal"]},
+            make_cell=here + "steady_cell",
+            reduce=here + "steady_state",
+            duration=params["steady_duration_ms"] * ms,
+            dt=dt,
+            record={"v": "all"},
+            record_dt=10 * ms,
+            constants=constants,
+        ),
+        workers=1,
+        progress=lambda n, t, label: progress(n, t, f"steady state: {label}"),
+    )
+    distances = [float(d) for d in params["distances_um"]]
+    epsp = run_sweep(
+        Sweep(
+            "not_isopotential-epsp",
+            {"model": ["cell", "point"], "site_um": distances},
+            make_cell=here + "epsp_cell",
+            reduce=here + "epsp_traces",
+            duration=params["epsp_duration_ms"] * ms,
+            dt=dt,
+            record={"v": [0, "apical", "tuft"]},
+            constants={**constants, "sites_um": distances},
+        ),
+        progress=lambda n, t, label: progress(n, t, f"EPSPs: {label}"),
+    )
+    morph = _cell(params["max_compartment_um"]).morphology
     table = morph.compartments
+    path = _path_compartments(morph)
+    sites = np.array([_site_at(morph, path, d) for d in distances])
     x_path, L = _electrotonic_distance(morph, path)
-    v0 = float(steady["soma"].sel(compartment=0)) - E_LEAK
+    cell_v = steady.v.sel(model="cell")
+    v0 = float(cell_v.sel(injection="soma", compartment=0)) - E_LEAK
     rall = E_LEAK + v0 * np.cosh(L - x_path) / np.cosh(L)
-    comp = np.arange(morph.n_compartments)
-    ds = xr.Dataset(
+    return xr.Dataset(
         {
             "steady_v": (
                 ("injection", "compartment"),
-                np.stack([steady["soma"].values, steady["distal"].values]),
+                cell_v.sel(injection=["soma", "distal"]).values,
                 {"units": "mV", "long_name": "steady-state membrane potential"},
             ),
             "steady_point_v": (
                 ("injection",),
-                np.array(point_steady),
+                steady.v.sel(model="point", compartment=0).values,
                 {"units": "mV", "long_name": "point neuron steady state"},
             ),
             "rall_v": (
@@ -204,13 +225,17 @@ def compute(params: dict, progress) -> xr.Dataset:
                 rall,
                 {"units": "mV", "long_name": "Rall sealed-end cable, somatic injection"},
             ),
-            "v_synapse": (("site", "time"), np.array(local), {"units": "mV"}),
-            "v_soma": (("site", "time"), np.array(soma), {"units": "mV"}),
-            "v_point": (("site", "time"), np.array(pointv), {"units": "mV"}),
+            "v_synapse": (
+                ("site", "time"),
+                epsp.v_synapse.sel(model="cell").values,
+                {"units": "mV"},
+            ),
+            "v_soma": (("site", "time"), epsp.v_soma.sel(model="cell").values, {"units": "mV"}),
+            "v_point": (("site", "time"), epsp.v_soma.sel(model="point").values, {"units": "mV"}),
         },
         coords={
             "injection": ["soma", "distal"],
-            "compartment": comp,
+            "compartment": np.arange(morph.n_compartments),
             "distance": ("compartment", table.distance, {"units": "um"}),
             "region": ("compartment", table.region.astype(str)),
             "path": path,
@@ -218,17 +243,16 @@ def compute(params: dict, progress) -> xr.Dataset:
             "path_X": ("path", x_path, {"units": "1", "long_name": "electrotonic distance"}),
             "site": sites,
             "site_distance": ("site", table.distance[sites], {"units": "um"}),
-            "time": ("time", time, {"units": "ms"}),
+            "time": ("time", epsp.time.values, {"units": "ms"}),
         },
         attrs={
             "electrotonic_length_L": L,
-            "tip_compartment": tip,
+            "tip_compartment": int(path[-1]),
             "onset_ms": ONSET,
-            "compile_seconds": compile_s,
             "n_compartments": morph.n_compartments,
+            "points_computed": int(steady.attrs["computed"] + epsp.attrs["computed"]),
         },
     )
-    return ds
 
 
 def _features(ds: xr.Dataset, var: str) -> dict[str, np.ndarray]:

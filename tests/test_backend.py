@@ -169,3 +169,24 @@ def test_trials_share_one_build_and_differ_by_their_poisson_trains():
     assert float(np.abs(ds.v.sel(trial=1) - ds.v.sel(trial=2)).max()) > 0.01
     again = simulate_trials(make, [1], 40 * ms, record={"v": [0], "g_ampa": [6]})
     np.testing.assert_array_equal(again.v.sel(trial=1).values, ds.v.sel(trial=1).values)
+
+
+def test_receptor_parameters_are_run_time_values():
+    """A receptor variant with other time constants and Mg runs on the same build and gives what
+    a fresh build gives (they are values, not structure)."""
+    from brian2 import mM
+
+    from dendrites.mechanisms import nmda_receptor
+
+    def make(receptor):
+        cell = ball_and_stick(n_dend=11, hh=False)
+        cell.add_synapses("s", at=[("dend", 0.5)], receptors=[(receptor, 3 * nS)], spikes=[2] * ms)
+        return cell
+
+    slow, fast = make(nmda_receptor()), make(nmda_receptor(tau_decay=10 * ms, mg=2 * mM))
+    model = Model(slow, 40 * ms, record={"v": [0]})
+    assert Model(fast, 40 * ms, record={"v": [0]}).key == model.key
+    a, b = model.run(), model.run(fast)
+    assert float(np.abs(a.v - b.v).max()) > 0.05  # the variant differs...
+    fresh = Model(fast, 40 * ms, record={"v": [0]}, sparse_threshold=0.3).run()
+    np.testing.assert_allclose(b.v.values, fresh.v.values, atol=1e-9)  # ...exactly as built anew

@@ -44,7 +44,10 @@ def test_grid_points_and_bad_grids():
 
 
 @pytest.mark.slow
-def test_serial_and_two_processes_agree_and_a_rerun_recomputes_nothing(tmp_path):
+def test_serial_and_two_processes_agree_and_a_rerun_recomputes_nothing(tmp_path, monkeypatch):
+    import dendrites.sweep
+
+    monkeypatch.setattr(dendrites.sweep, "_WORKER_START_SECONDS", 0.0)  # always use the pool
     serial = run_sweep(make_sweep(), workers=1, cache=tmp_path / "serial")
     assert serial.peak.dims == ("weight_nS", "site")
     assert serial.attrs["computed"] == 9

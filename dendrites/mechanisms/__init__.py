@@ -8,29 +8,46 @@ from __future__ import annotations
 
 from ..errors import ParameterError, did_you_mean
 from .base import Channel, Current, Receptor, evaluate
+from .expsyn import expsyn, expsyn_receptor
 from .hh import hh
+from .kinetic_nmda import KINETIC_NMDA_RATES, alpha_ampa, ampa_alpha, kinetic_nmda, nmda_kinetic
 from .passive import passive
-from .synapses import MG_BLOCKS, RECEPTORS, ampa, gabaa, nmda, nmda_receptor
+from .synapses import MG_BLOCKS, ampa, gabaa, nmda, nmda_receptor
+from .synapses import RECEPTORS as _DOUBLE_EXPONENTIAL_RECEPTORS
 
 __all__ = [
     "CHANNELS",
+    "KINETIC_NMDA_RATES",
     "MG_BLOCKS",
     "RECEPTORS",
     "Channel",
     "Current",
     "Receptor",
+    "alpha_ampa",
     "ampa",
+    "ampa_alpha",
     "evaluate",
+    "expsyn",
+    "expsyn_receptor",
     "gabaa",
     "get_mechanism",
     "hh",
+    "kinetic_nmda",
     "nmda",
+    "nmda_kinetic",
     "nmda_receptor",
     "passive",
 ]
 
 #: Membrane channels by name.
 CHANNELS: dict[str, Channel] = {"pas": passive, "hh": hh}
+#: Synaptic receptors by name.
+RECEPTORS: dict[str, Receptor] = {
+    **_DOUBLE_EXPONENTIAL_RECEPTORS,
+    "expsyn": expsyn,
+    "nmda_kinetic": nmda_kinetic,
+    "ampa_alpha": ampa_alpha,
+}
 
 
 def get_mechanism(name: str) -> Channel | Receptor:

@@ -107,6 +107,9 @@ class Channel:
     method: str = "exponential_euler"
     reference: str = ""
 
+    def __hash__(self) -> int:  # dict fields are unhashable; equal channels share these fields
+        return hash((self.name, self.equations, self.currents, self.densities))
+
     @property
     def states(self) -> tuple[str, ...]:
         """Names of the differential states, in order of appearance."""
@@ -161,6 +164,9 @@ class Receptor:
     initial: dict[str, str] = field(default_factory=dict)
     method: str = "exact"
     reference: str = ""
+
+    def __hash__(self) -> int:  # dict fields are unhashable; equal receptors share these fields
+        return hash((self.name, self.equations, self.on_pre, self.block))
 
     def __str__(self) -> str:
         return (

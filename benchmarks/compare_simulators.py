@@ -1,0 +1,328 @@
+"""Benchmark: the same dendritic model in `dendrites`, NEURON and Arbor.
+
+The model (``bench_model.py``): a Hodgkin-Huxley soma and 3 primary dendrites, each a binary tree
+of depth 5 (150 um branches, Rall 3/2 diameters from 2 um), 100 single-exponential synapses driven
+by 5 Hz Poisson trains (the same spike times in every simulator), 1 s at dt 0.025 ms, at ~1,000
+and ~10,000 compartments, in three variants: passive, HH at the soma only, HH everywhere.
+
+For each size and variant every simulator runs in its own fresh process (so that its peak memory
+is its own): `dendrites` (C++ standalone, compiled once in a first process, then run
+``--repeats`` times in a second one that finds the build compiled), NEURON with its default
+``hh`` rate tables, NEURON with exact rates, and Arbor. The script checks that they agree
+(somatic spike times, RMS voltage difference against NEURON with exact rates), prints the
+median run time, peak memory and the ratios, and writes ``benchmarks/results/
+compare_simulators.json`` and ``benchmarks/README.md``.
+
+Usage::
+
+    .venv/bin/python benchmarks/compare_simulators.py [--sizes 1000 10000]
+        [--variants passive hh_soma hh_all] [--repeats 3]
+
+Needs the optional packages ``neuron`` and ``arbor`` (``pip install neuron arbor``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import _report  # noqa: E402
+import bench_model as M  # noqa: E402
+
+SIMULATORS = ("dendrites", "neuron", "neuron_exact", "arbor")
+
+
+# ----------------------------------------------------------------------------------- workers
+def _peak_mb() -> tuple[float, float]:
+    """Peak RSS (MB) of this process and of its largest waited-for child (Linux: ru_maxrss kB)."""
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return me, kids
+
+
+def _worker_dendrites(n, variant, repeats, trace_path):
+    from brian2 import ms
+
+    from dendrites import Model
+
+    t0 = time.perf_counter()
+    cell = M.dendrites_cell(n, variant)
+    model = Model(cell, M.DURATION_MS * ms, dt=M.DT_MS * ms, record={"v": [0]})
+    setup = time.perf_counter() - t0
+    binary = []
+    run_binary = model._run_binary
+
+    def timed(*args, **kw):
+        t = time.perf_counter()
+        try:
+            return run_binary(*args, **kw)
+        finally:
+            binary.append(time.perf_counter() - t)
+
+    model._run_binary = timed
+    t0 = time.perf_counter()
+    ds = model.run()  # code generation + build (+ compile unless the build slot is compiled)
+    first = time.perf_counter() - t0
+    runs = []
+    for _ in range(repeats):
+        variant_cell = M.dendrites_cell(n, variant)  # a new cell with the same structure
+        t0 = time.perf_counter()
+        ds = model.run(variant_cell)
+        runs.append(time.perf_counter() - t0)
+    t = ds.time.values * 1.0
+    v = ds.v.sel(compartment=0).values * 1.0
+    np.save(trace_path, np.vstack([t, v]))
+    me, kids = _peak_mb()
+    return {
+        "setup_s": setup,
+        "first_run_s": first,
+        "compile_s": model.compile_seconds,
+        "run_s": runs,
+        "binary_s": binary[1:],
+        "n_compartments": cell.n_compartments,
+        "rss_self_MB": me,
+        "rss_children_MB": kids,
+    }
+
+
+def _worker_neuron(n, variant, repeats, trace_path, exact):
+    t0 = time.perf_counter()
+    h, _keep, v, t = M.neuron_model(n, variant)
+    if exact and variant != "passive":
+        h.usetable_hh = 0
+    setup = time.perf_counter() - t0
+    runs = []
+    for _ in range(max(repeats, 1)):
+        t0 = time.perf_counter()
+        M.neuron_run(h)
+        runs.append(time.perf_counter() - t0)
+    np.save(trace_path, np.vstack([np.array(t), np.array(v)]))
+    me, kids = _peak_mb()
+    return {
+        "setup_s": setup,
+        "run_s": runs,
+        "n_compartments": int(sum(sec.nseg for sec in h.allsec())),
+        "rss_self_MB": me,
+        "rss_children_MB": kids,
+    }
+
+
+def _worker_arbor(n, variant, repeats, trace_path):
+    t0 = time.perf_counter()
+    sim, handle, n_cv, _recipe = M.arbor_model(n, variant)
+    setup = time.perf_counter() - t0
+    runs = []
+    for k in range(max(repeats, 1)):
+        if k:
+            sim.reset()
+            sim.clear_samplers()
+        t0 = time.perf_counter()
+        t, v = M.arbor_run(sim, handle)
+        runs.append(time.perf_counter() - t0)
+    np.save(trace_path, np.vstack([t, v]))
+    me, kids = _peak_mb()
+    return {
+        "setup_s": setup,
+        "run_s": runs,
+        "n_compartments": n_cv,
+        "rss_self_MB": me,
+        "rss_children_MB": kids,
+    }
+
+
+def worker(args) -> None:
+    sim, n, variant = args.worker, args.n, args.variant
+    if sim == "dendrites":
+        out = _worker_dendrites(n, variant, args.repeats, args.trace)
+    elif sim in ("neuron", "neuron_exact"):
+        out = _worker_neuron(n, variant, args.repeats, args.trace, sim == "neuron_exact")
+    elif sim == "arbor":
+        out = _worker_arbor(n, variant, args.repeats, args.trace)
+    else:
+        raise SystemExit(f"unknown simulator {sim!r}")
+    print("RESULT " + json.dumps(out))
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory (MB) of a process and all its descendants, from /proc (Linux)."""
+    total, stack = 0.0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+                    break
+            for task in Path(f"/proc/{p}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def _spawn(sim, n, variant, repeats, trace, env) -> dict:
+    """Run a worker process; its peak memory is the largest sum of the resident memory of the
+    worker and its descendants seen while polling /proc every 5 ms (ru_maxrss of children is not
+    usable here: Linux charges a forked child with its parent's resident pages up to exec)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", sim, "--n", str(n)]
+    cmd += ["--variant", variant, "--repeats", str(repeats), "--trace", str(trace)]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
+        peak = 0.0
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss_mb(proc.pid))
+            time.sleep(0.005)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode or not lines:
+        raise RuntimeError(f"{sim} worker failed:\n{stdout[-2000:]}\n{stderr[-4000:]}")
+    res = json.loads(lines[-1][len("RESULT ") :])
+    res["peak_tree_MB"] = peak
+    return res
+
+
+# ----------------------------------------------------------------------------------- agreement
+def agreement(ref: np.ndarray, other: np.ndarray) -> dict:
+    """Spike count, max |dt| of matched spikes (None if counts differ) and RMS voltage (mV)."""
+    m = min(ref.shape[1], other.shape[1])
+    if not np.allclose(ref[0, :m], other[0, :m], atol=1e-6):
+        raise RuntimeError("sample times differ between simulators")
+    rms = float(np.sqrt(np.mean((ref[1, :m] - other[1, :m]) ** 2)))
+    s_ref, s = M.spike_times(*ref[:, :m]), M.spike_times(*other[:, :m])
+    same = len(s) == len(s_ref)
+    return {
+        "n_spikes": len(s),
+        "max_dt_ms": float(np.max(np.abs(s - s_ref))) if same and len(s) else None,
+        "mean_dt_ms": float(np.mean(s - s_ref)) if same and len(s) else None,
+        "rms_mV": rms,
+        "max_abs_dv_mV": float(np.max(np.abs(ref[1, :m] - other[1, :m]))),
+    }
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], choices=M.N_PER_BRANCH)
+    p.add_argument("--variants", nargs="+", default=list(M.VARIANTS), choices=M.VARIANTS)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--no-readme", action="store_true", help="only write the results JSON")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--variant", help=argparse.SUPPRESS)
+    p.add_argument("--trace", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker:
+        worker(args)
+        return
+    loads = [_report.load()]
+    info = _report.machine()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="dendrites-bench-") as tmp:
+        env = dict(os.environ, DENDRITES_CACHE=str(Path(tmp) / "cache"))  # cold build cache
+        for size in args.sizes:
+            n = M.N_PER_BRANCH[size]
+            for variant in args.variants:
+                res, row_loads = {}, {}
+                traces = {s: Path(tmp) / f"{s}_{n}_{variant}.npy" for s in SIMULATORS}
+                # first process: code generation and compilation only (its compiler memory and
+                # time are reported apart); the timed process finds the build compiled
+                row_loads["build"] = _report.load()
+                build = _spawn("dendrites", n, variant, 0, traces["dendrites"], env)
+                for sim in SIMULATORS:
+                    row_loads[sim] = _report.load()
+                    res[sim] = _spawn(sim, n, variant, args.repeats, traces[sim], env)
+                    med = statistics.median(res[sim]["run_s"])
+                    print(
+                        f"{size:>6} {variant:8s} {sim:13s} run {med:7.3f} s "
+                        f"(runs {', '.join(f'{x:.3f}' for x in res[sim]['run_s'])}) "
+                        f"peak {res[sim]['peak_tree_MB']:.0f} MB "
+                        f"load {row_loads[sim]:.2f}",
+                        flush=True,
+                    )
+                loads += list(row_loads.values())
+                tr = {s: np.load(traces[s]) for s in SIMULATORS}
+                agree = {s: agreement(tr["neuron_exact"], tr[s]) for s in SIMULATORS}
+                ref_spikes = agree.pop("neuron_exact")["n_spikes"]
+                times = {s: statistics.median(res[s]["run_s"]) for s in SIMULATORS}
+                mem = {s: res[s]["peak_tree_MB"] for s in SIMULATORS}
+                mem["dendrites_python"] = res["dendrites"]["rss_self_MB"]
+                mem["build"] = build["peak_tree_MB"]
+                ratios = {s: times["dendrites"] / times[s] for s in SIMULATORS[1:]}
+                ratios["memory_neuron"] = mem["dendrites"] / mem["neuron"]
+                ratios["memory_arbor"] = mem["dendrites"] / mem["arbor"]
+                row = {
+                    "size": size,
+                    "n_per_branch": n,
+                    "n_compartments": res["dendrites"]["n_compartments"],
+                    "neuron_segments": res["neuron"]["n_compartments"],
+                    "arbor_cvs": res["arbor"]["n_compartments"],
+                    "variant": variant,
+                    "variant_label": M.VARIANT_LABELS[variant],
+                    "times": times,
+                    "runs": {s: res[s]["run_s"] for s in SIMULATORS},
+                    "setup_s": {s: res[s]["setup_s"] for s in SIMULATORS},
+                    "compile_s": build["compile_s"],
+                    "first_build_s": build["first_run_s"],
+                    "warm_first_run_s": res["dendrites"]["first_run_s"],
+                    "binary_s": statistics.median(res["dendrites"]["binary_s"])
+                    if res["dendrites"]["binary_s"]
+                    else None,
+                    "memory_MB": mem,
+                    "ratios": ratios,
+                    "agreement": {"reference_spikes": ref_spikes, **agree},
+                    "loads": row_loads,
+                }
+                rows.append(row)
+                a = agree["dendrites"]
+                print(
+                    f"{size:>6} {variant:8s} ratio to NEURON {ratios['neuron']:.2f} "
+                    f"(exact rates {ratios['neuron_exact']:.2f}), to Arbor {ratios['arbor']:.2f}; "
+                    f"memory {ratios['memory_neuron']:.2f}x NEURON; spikes {a['n_spikes']} vs "
+                    f"{ref_spikes}, max dt {a['max_dt_ms']}, RMS {a['rms_mV']:.2e} mV; "
+                    f"compile {build['compile_s']:.1f} s",
+                    flush=True,
+                )
+    loads.append(_report.load())
+    data = {
+        "machine": info,
+        "loads": loads,
+        "repeats": args.repeats,
+        "model": (M.__doc__ or "").strip().replace("\n\n", "\n\n"),
+        "rows": rows,
+        "notes": NOTES,
+    }
+    old = _report.RESULTS / "compare_simulators.json"
+    if old.exists():  # keep rows of sizes/variants not rerun
+        prev = json.loads(old.read_text())
+        keep = [
+            r
+            for r in prev.get("rows", [])
+            if (r["size"], r["variant"]) not in {(x["size"], x["variant"]) for x in rows}
+        ]
+        data["rows"] = sorted(
+            keep + rows, key=lambda r: (r["size"], M.VARIANTS.index(r["variant"]))
+        )
+        data["loads"] = prev.get("loads", []) + loads if keep else loads
+    print("wrote", _report.save("compare_simulators", data))
+    if not args.no_readme:
+        print("wrote", _report.write_readme())
+
+
+NOTES: list[str] = []
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,687 @@
+"""Clustered against distributed synaptic input: sigmoidal summation within a thin branch, linear
+summation between branches (Polsky, Mel & Schiller 2004).
+
+Polsky et al. stimulated pairs of inputs on the thin basal dendrites of layer 5 pyramidal neurons
+and compared the measured somatic response with the *expected* one (the arithmetic sum of the
+responses to each input alone). Inputs on one branch summed sigmoidally, through NMDA spikes, and
+the supralinearity vanished under the NMDA antagonist APV; inputs on different branches summed
+linearly. Here 1..N synapses (AMPA + NMDA) are activated together
+
+* clustered: N sites within 30 um on one thin basal branch;
+* distributed: one site on each of N different thin basal branches, at the same distance;
+
+and the peak somatic depolarisation is compared with the peak of the summed single-synapse
+responses. Three conditions: the full model; APV (NMDA weight 0, the AMPA component alone); the
+matched point neuron (``dendrites.electrotonic.point_neuron``: same input resistance and
+membrane time constant at the soma, every synapse on its one compartment), where clustered and
+distributed input are the same thing and which therefore shows how much nonlinearity the NMDA
+receptors produce without any dendrite. The NMDA peak conductance per synapse is swept, and the
+range in which every claim holds is reported (the "NMDA window").
+
+Cell (passive, no voltage-gated channels; the responses stay subthreshold as in Polsky's
+measured-vs-expected protocol): ``dendrites.morphology.pyramidal`` with ``n_basal=10`` primary
+basal dendrites (50 um, 1.5 um thick), each splitting into two thin (0.7 um, 150 um) branches,
+i.e. 20 thin basal branches, enough to put each distributed synapse on its own branch (a simplified
+tree: real basal trees have more, shorter terminal branches); every other dimension the package
+default. Membrane and cable as in the model of Branco, Clark & Hausser (2010, Science 329:1671):
+Rm 10 kOhm cm2, Ri 150 ohm cm, Cm 1 uF/cm2, rest -75 mV; spines are accounted for by doubling
+Cm and the leak conductance in every dendrite (spine factor 2; Branco et al. 2010 use Cm
+2 uF/cm2 in dendrites). Compartments by the d_lambda rule
+(0.1 at 100 Hz, with the dendrites' Cm 2 uF/cm2), at most 10 um long: the d_lambda rule alone
+(~14 um in the thin branches) moved the within-branch ratio at the NMDA-spike threshold by 0.05,
+10 um is within 0.01 of 5 um compartments (and dt 25 us within 0.002 of 12.5 us). The somatic
+input resistance (~37 MOhm, reported as a claim) is in the range of layer 5 pyramidal neurons and
+lower than the ~160 MOhm of the simplified cell mentioned in the targets.
+
+Synapses (``dendrites.mechanisms.synapses``): AMPA 0.5 nS peak (the unitary conductance of the
+Branco et al. 2010 model), double exponential 0.2/2 ms; NMDA double exponential 2/80 ms with the
+Jahr & Stevens (1990, J Neurosci 10:3178) Mg block at 1 mM (the package default, kept because it
+is the measured form), nominal peak conductance 1.6 nS (the effective NMDA conductance of the
+Branco et al. 2010 model, whose NMDA receptor is a kinetic scheme; here an NMDA:AMPA
+peak-conductance ratio of 3.2), swept from 0.6 to 3.4 nS in 0.2 nS steps (quick mode: 0.8, 1.6,
+2.4, 3.2 nS). All synapses of a run are activated at the same time (10 ms).
+
+Analysis (``dendrites.summation``): expected(k) = peak of the sum of the k single-synapse somatic
+responses (the sites added in a fixed order); measured/expected ratio per k; the within-branch
+curve (measured against expected) is tested for sigmoidality by a strict test (a logistic's AICc
+beats a line's AND its steepest slope is >= 1.5x its initial slope AND its midpoint lies inside
+the data); the between-branch curve is compared with the point neuron at every k and by its
+least-squares slope.
+
+Findings (this model; the claims give the numbers): from about 6 coactive synapses the cluster
+fires an NMDA spike (a local plateau at -10 to -25 mV lasting tens of ms) and the within-branch
+curve is sigmoidal (largest ratio 1.84 at 1.6 nS); APV turns it strongly sublinear (0.44 at 20
+synapses: with AMPA alone 20 synapses within 30 um drive the thin branch close to the AMPA
+reversal potential, so each adds less current); the
+distributed inputs sum like the point neuron's (within 0.006 at every k). Full mode, 0.2 nS
+steps: every claim holds for NMDA 1.4-2.8 nS per synapse. Below, the within-branch ratio falls
+short of 1.5 (1.27 at 1 nS, 1.47 at 1.2 nS; at 0.8 nS the curve is still strictly sigmoidal but
+only 5 % supralinear): this cell (R_in ~37 MOhm, 20 thin basal branches) loads the cluster more
+than the ~160 MOhm cell of the targets, whose window was 0.9-1.25 nS. Above 2.8 nS the
+between-branch slope exceeds 1.1 (1.102 at 3.0 nS), but the between-branch ratios still follow the
+point neuron's within 0.03: the extra supralinearity is the whole cell's depolarisation unblocking
+NMDA receptors everywhere, which a point neuron shows as well, not a dendritic effect.
+
+References: Polsky, Mel & Schiller (2004) Nat Neurosci 7:621-627; Schiller, Major, Koester &
+Schiller (2000) Nature 404:285-289 (NMDA spikes in basal dendrites); Jahr & Stevens (1990)
+J Neurosci 10:3178-3182; Branco, Clark & Hausser (2010) Science 329:1671-1675.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from brian2 import cm, ms, mV, nS, ohm, siemens, uF, um
+
+from dendrites import Cell, Model, morphology
+from dendrites.electrotonic import input_resistance, point_neuron
+from dendrites.studies import Claim, main
+from dendrites.summation import (
+    expected_peaks,
+    linear_slope,
+    peak_deflection,
+    strict_sigmoid_test,
+    window,
+)
+
+TITLE = "Clustered inputs sum sigmoidally, distributed inputs linearly"
+CAPTION = (
+    "Synapses (AMPA 0.5 nS + NMDA, Jahr-Stevens Mg block) activated together on one thin basal "
+    "branch (within) or one per branch on different basal branches (between) of a passive "
+    "pyramidal cell with spine-corrected dendrites. (a) Measured somatic peak against the "
+    "expected one (arithmetic sum of single-synapse responses) at the nominal NMDA conductance: "
+    "within-branch input is sigmoidal (line: logistic fit), abolished by APV (NMDA removed: "
+    "sublinear); between-branch input follows the matched point neuron (grey), where clustering "
+    "cannot matter. (b) Voltage at the cluster for increasing numbers of synapses: the NMDA "
+    "spike/plateau. (c) Somatic voltage for the largest number of synapses. (d) Measured/expected "
+    "ratio against the number of synapses. (e), (f) Sweep of the NMDA conductance per synapse: "
+    "the largest within-branch ratio and the between-branch deviation from the point neuron; "
+    "shaded: the window in which every claim holds."
+)
+
+RM = 1e4  # ohm cm2 (Branco et al. 2010)
+RI = 150.0  # ohm cm
+CM = 1.0  # uF/cm2
+SPINE_FACTOR = 2.0  # Cm and leak multiplied by this in every dendrite
+DENDRITES = ["basal", "apical", "oblique", "tuft"]
+E_LEAK = -75.0  # mV
+W_AMPA = 0.5  # nS
+NMDA_NOMINAL = 1.6  # nS
+ONSET = 10.0  # ms
+N_BASAL = 10
+CLUSTER_BRANCH = "basal0_a"
+CLUSTER_SPAN = (0.55, 0.75)  # fraction of the branch (150 um): a 30 um stretch
+SITE_X = 0.65  # distributed sites: same place on each branch; also the cluster's centre
+ARRANGEMENTS = ["within", "between"]
+
+# claim targets (targets.md)
+WITHIN_MIN = 1.5
+APV_MAX = 0.9
+BETWEEN_TOL = 0.05
+SLOPE_TOL = 0.1
+
+
+def parameters(quick: bool) -> dict:
+    """Everything the result depends on."""
+    if quick:
+        ks = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20]
+        sweep = [0.8, 1.6, 2.4, 3.2]
+    else:
+        ks = list(range(1, 21))
+        sweep = [round(0.6 + 0.2 * i, 2) for i in range(15)]  # 0.6 .. 3.4
+    return {
+        "n_synapses": 20,
+        "ks": ks,
+        "nmda_sweep_nS": sweep,
+        "nmda_nominal_nS": NMDA_NOMINAL,
+        "w_ampa_nS": W_AMPA,
+        "duration_ms": 100.0,
+        "dt_ms": 0.025,
+        "record_dt_ms": 0.1,
+        "onset_ms": ONSET,
+        "max_compartment_um": 10.0,
+        "Rm_ohm_cm2": RM,
+        "Ri_ohm_cm": RI,
+        "Cm_uF_cm2": CM,
+        "spine_factor": SPINE_FACTOR,
+        "E_mV": E_LEAK,
+        "n_basal": N_BASAL,
+        "cluster_branch": CLUSTER_BRANCH,
+        "cluster_span": list(CLUSTER_SPAN),
+        "site_x": SITE_X,
+        "mg_block": "jahr_stevens",
+    }
+
+
+def _cell(params: dict) -> Cell:
+    # d_lambda rule with the dendrites' (spine-corrected) capacitance: the finer of the two
+    max_len = params["max_compartment_um"]
+    morph = morphology.pyramidal(n_basal=params["n_basal"]).compartmentalize(
+        Ri=RI * ohm * cm,
+        Cm=params["spine_factor"] * CM * uF / cm**2,
+        max_length=None if max_len is None else max_len * um,
+    )
+    cell = Cell(morph, Ri=RI * ohm * cm, Cm=CM * uF / cm**2, v_init=params["E_mV"] * mV)
+    g = 1.0 / params["Rm_ohm_cm2"]
+    cell.insert("pas", g=g * siemens / cm**2, E=params["E_mV"] * mV)
+    f = params["spine_factor"]
+    cell.set_cm(f * CM * uF / cm**2, where=DENDRITES)
+    cell.insert("pas", where=DENDRITES, g=f * g * siemens / cm**2, E=params["E_mV"] * mV)
+    return cell
+
+
+def _sites(params: dict, morph) -> dict[str, list]:
+    n = params["n_synapses"]
+    lo, hi = params["cluster_span"]
+    branches = [f"basal{i}_{t}" for t in "ab" for i in range(params["n_basal"])]
+    if n > len(branches):
+        raise ValueError(f"{n} distributed synapses need {n} thin basal branches")
+    return {
+        "within": [(params["cluster_branch"], float(x)) for x in np.linspace(lo, hi, n)],
+        "between": [(b, params["site_x"]) for b in branches[:n]],
+    }
+
+
+def _variant(base: Cell, sites: dict, w_nmda: float, w_ampa: float, active: dict) -> Cell:
+    """A copy of `base` with both synapse groups; `active[name]`: indices of the firing sites."""
+    cell = base.copy()
+    for name, at in sites.items():
+        on = active.get(name, ())
+        trains = [[ONSET] * ms if j in on else [] * ms for j in range(len(at))]
+        cell.add_synapses(
+            name,
+            at=at,
+            receptors={"ampa": w_ampa * nS, "nmda": w_nmda * nS},
+            spikes=trains,
+        )
+    return cell
+
+
+def compute(params: dict, progress) -> xr.Dataset:
+    """Single-synapse and k-synapse runs for every NMDA weight, APV, and the point neuron."""
+    dt = params["dt_ms"] * ms
+    duration = params["duration_ms"] * ms
+    base = _cell(params)
+    morph = base.morphology
+    sites = _sites(params, morph)
+    n = params["n_synapses"]
+    ks = [int(k) for k in params["ks"]]
+    weights = [float(w) for w in params["nmda_sweep_nS"]]
+    nominal = float(params["nmda_nominal_nS"])
+    if nominal not in weights:
+        raise ValueError("the nominal NMDA weight must be one of the swept values")
+    wa = float(params["w_ampa_nS"])
+    centre = morph.locate(params["cluster_branch"], params["site_x"])
+    rest = params["E_mV"]
+    record_dt = params["record_dt_ms"] * ms
+    # conditions of the full cell: every swept NMDA weight, then APV (NMDA weight 0; within-branch
+    # only, the between-branch APV curve is not used)
+    conditions = [*weights, 0.0]
+    plan = [(w, arr) for w in weights for arr in ARRANGEMENTS] + [(0.0, "within")]
+    n_runs = len(plan) * (n + len(ks)) + len(weights) * (1 + len(ks))
+    n_total = n_runs - (len(plan) + len(weights)) * (ks[0] == 1)  # k = 1 is synapse 1 alone
+    done = 0
+    cache: dict = {}
+
+    def run(model, w, arr, active, point=False):
+        """Somatic and cluster traces (mV) of one run; identical runs are done once."""
+        nonlocal done
+        key = (point, w, arr, frozenset(active))
+        if key not in cache:
+            cell = _variant(base, sites, w, wa, {arr: set(active)})
+            ds = model.run(point_neuron(cell) if point else cell)
+            cache.clear()  # only the last single (k = 1) is ever reused
+            cache[key] = (
+                ds.time.values,
+                {int(c): ds.v.sel(compartment=c).values for c in ds.compartment.values},
+            )
+            done += 1
+            what = "point neuron" if point else (f"NMDA {w:g} nS" if w > 0 else "APV") + f", {arr}"
+            progress(done, n_total, f"{what}, {len(active)} synapse(s)")
+        return cache[key]
+
+    model = Model(
+        _variant(base, sites, nominal, wa, {}),
+        duration,
+        dt=dt,
+        record={"v": [0, centre]},
+        record_dt=record_dt,
+    )
+    measured = np.full((len(conditions), 2, len(ks)), np.nan)
+    expected = np.full_like(measured, np.nan)
+    single_peak = np.full((len(conditions), 2, n), np.nan)
+    traces = {}
+    for w, arr in plan:
+        c, a = conditions.index(w), ARRANGEMENTS.index(arr)
+        singles = []
+        for j in reversed(range(n)):  # synapse 1 last: the k = 1 run reuses it
+            singles.append(run(model, w, arr, {j})[1][0] - rest)
+        singles = np.array(singles[::-1])
+        single_peak[c, a] = peak_deflection(singles)
+        expected[c, a] = expected_peaks(singles, ks)
+        for i, k in enumerate(ks):
+            time, v = run(model, w, arr, range(k))
+            measured[c, a, i] = float(np.max(v[0] - rest))
+            if w in (nominal, 0.0) and arr == "within":
+                traces[("cluster", w, k)] = v[centre]
+                traces[("soma_within", w, k)] = v[0]
+            if w == nominal and arr == "between" and k == ks[-1]:
+                traces["soma_between"] = v[0]
+    compile_s = model.compile_seconds
+
+    # the matched point neuron (point_neuron of the same cell): every synapse on its one
+    # compartment, so all sites are alike and clustered = distributed
+    point_measured = np.zeros((len(weights), len(ks)))
+    point_expected = np.zeros_like(point_measured)
+    point_single = np.zeros(len(weights))
+    point_model = Model(
+        point_neuron(_variant(base, sites, nominal, wa, {})),
+        duration,
+        dt=dt,
+        record={"v": 0},
+        record_dt=record_dt,
+    )
+    point_trace = None
+    for c, w in enumerate(weights):
+        single = run(point_model, w, "within", {0}, point=True)[1][0] - rest
+        point_single[c] = single.max()
+        point_expected[c] = expected_peaks(np.tile(single, (n, 1)), ks)
+        for i, k in enumerate(ks):
+            v = run(point_model, w, "within", range(k), point=True)[1][0]
+            point_measured[c, i] = float(np.max(v - rest))
+            if w == nominal and k == ks[-1]:
+                point_trace = v
+
+    trace_ks = ks
+    cluster_v = np.array([traces[("cluster", nominal, k)] for k in trace_ks])
+    cluster_apv = np.array([traces[("cluster", 0.0, k)] for k in trace_ks])
+    soma_within = np.array([traces[("soma_within", nominal, k)] for k in trace_ks])
+    table = morph.compartments
+    cl_idx = [morph.locate(s, x) for s, x in sites["within"]]
+    di_idx = [morph.locate(s, x) for s, x in sites["between"]]
+    rin = float(input_resistance(base)) / 1e6
+    dims3 = ("condition", "arrangement", "k")
+    return xr.Dataset(
+        {
+            "measured": (
+                dims3,
+                measured,
+                {"units": "mV", "long_name": "measured somatic peak depolarisation"},
+            ),
+            "expected": (
+                dims3,
+                expected,
+                {"units": "mV", "long_name": "peak of the summed single-synapse responses"},
+            ),
+            "single_peak": (
+                ("condition", "arrangement", "site"),
+                single_peak,
+                {"units": "mV", "long_name": "somatic peak of each synapse alone"},
+            ),
+            "point_measured": (("nmda", "k"), point_measured, {"units": "mV"}),
+            "point_expected": (("nmda", "k"), point_expected, {"units": "mV"}),
+            "point_single": (("nmda",), point_single, {"units": "mV"}),
+            "v_cluster": (("k", "time"), cluster_v, {"units": "mV", "long_name": "v at cluster"}),
+            "v_cluster_apv": (("k", "time"), cluster_apv, {"units": "mV"}),
+            "v_soma_within": (("k", "time"), soma_within, {"units": "mV"}),
+            "v_soma_between": (("time",), traces["soma_between"], {"units": "mV"}),
+            "v_soma_point": (("time",), point_trace, {"units": "mV"}),
+        },
+        coords={
+            "condition": (
+                "condition",
+                np.array(conditions),
+                {"units": "nS", "long_name": "NMDA peak conductance per synapse (0: APV)"},
+            ),
+            "nmda": ("nmda", np.array(weights), {"units": "nS"}),
+            "arrangement": ARRANGEMENTS,
+            "k": ("k", np.array(ks), {"long_name": "number of coactive synapses"}),
+            "site": np.arange(n),
+            "cluster_distance": ("site", table.distance[cl_idx], {"units": "um"}),
+            "between_distance": ("site", table.distance[di_idx], {"units": "um"}),
+            "time": ("time", time, {"units": "ms"}),
+        },
+        attrs={
+            "nmda_nominal_nS": nominal,
+            "onset_ms": params["onset_ms"],
+            "E_mV": params["E_mV"],
+            "w_ampa_nS": wa,
+            "input_resistance_MOhm": rin,
+            "cluster_compartment": int(centre),
+            "cluster_centre_distance_um": float(table.distance[centre]),
+            "n_compartments": morph.n_compartments,
+            "compile_seconds": compile_s,
+            "point_compile_seconds": point_model.compile_seconds,
+        },
+    )
+
+
+# ----------------------------------------------------------------------------------- analysis
+def _curves(ds: xr.Dataset, w: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(expected, measured) per curve at NMDA weight `w` (nS); 'apv_*' at NMDA 0."""
+    out = {}
+    for arr in ARRANGEMENTS:
+        sel = {"condition": w, "arrangement": arr}
+        out[arr] = (ds.expected.sel(sel).values, ds.measured.sel(sel).values)
+    sel = {"condition": 0.0, "arrangement": "within"}
+    out["apv_within"] = (ds.expected.sel(sel).values, ds.measured.sel(sel).values)
+    out["point"] = (ds.point_expected.sel(nmda=w).values, ds.point_measured.sel(nmda=w).values)
+    return out
+
+
+def _evaluate(ds: xr.Dataset, w: float) -> dict:
+    """Every number the claims need, at NMDA weight `w`."""
+    c = _curves(ds, w)
+    ratio = {name: m / e for name, (e, m) in c.items()}
+    test = strict_sigmoid_test(*c["within"])
+    dev = np.abs(ratio["between"] - ratio["point"])
+    slope = linear_slope(*c["between"])
+    out = {
+        "ratio": ratio,
+        "within_max": float(ratio["within"].max()),
+        "within_k_max": int(ds.k.values[int(np.argmax(ratio["within"]))]),
+        "sigmoid": test,
+        "between_dev": float(dev.max()),
+        "between_slope": slope,
+        "apv_last": float(ratio["apv_within"][-1]),
+        "between_test": strict_sigmoid_test(*c["between"]),
+        "apv_test": strict_sigmoid_test(*c["apv_within"]),
+    }
+    out["all_hold"] = bool(
+        out["within_max"] > WITHIN_MIN
+        and test.sigmoidal
+        and out["between_dev"] <= BETWEEN_TOL
+        and abs(slope - 1.0) <= SLOPE_TOL
+        and out["apv_last"] <= APV_MAX
+    )
+    return out
+
+
+def _sweep(ds: xr.Dataset) -> list[dict]:
+    return [_evaluate(ds, float(w)) for w in ds.nmda.values]
+
+
+def claims(ds: xr.Dataset) -> list[Claim]:
+    """Headline numbers at the nominal NMDA weight, and the NMDA window, from the stored Dataset."""
+    w = float(ds.attrs["nmda_nominal_nS"])
+    ev = _evaluate(ds, w)
+    t = ev["sigmoid"]
+    kmax = int(ds.k.values[-1])
+    sweep = _sweep(ds)
+    wn = ds.nmda.values
+    lo, hi, contiguous = window(wn, [s["all_hold"] for s in sweep])
+    lower, upper = wn[wn < lo], wn[wn > hi]
+    below = f"{lower.max():g} nS fails" if lower.size else "the lowest swept value"
+    above = f"{upper.min():g} nS fails" if upper.size else "the highest swept value"
+    at = f"NMDA {w:g} nS/synapse"
+    e_within = ds.expected.sel(condition=w, arrangement="within").values
+    e_lo, e_hi = float(e_within.min()), float(e_within.max())
+    return [
+        Claim.report("somatic input resistance", ds.attrs["input_resistance_MOhm"], "MOhm"),
+        Claim.report(
+            f"somatic EPSP of one synapse on the cluster branch, {at}",
+            float(ds.single_peak.sel(condition=w, arrangement="within").mean()),
+            "mV",
+        ),
+        Claim.at_least(
+            f"within-branch peak measured/expected, largest over k, {at} "
+            f"(at k = {ev['within_k_max']})",
+            ev["within_max"],
+            "",
+            WITHIN_MIN,
+        ),
+        Claim.at_least(
+            f"within-branch curve strictly sigmoidal, {at} (1 yes, 0 no)",
+            float(t.sigmoidal),
+            "",
+            1.0,
+        ),
+        Claim.report(
+            "  its AICc(logistic) - AICc(line) (negative: logistic better)",
+            t.aicc_logistic - t.aicc_line,
+            "",
+        ),
+        Claim.report(
+            "  its steepest/initial slope of the logistic (needs >= 1.5)", t.slope_ratio, ""
+        ),
+        Claim.report(
+            f"  its logistic midpoint, as expected somatic peak (data: {e_lo:.2f}-{e_hi:.2f} mV)",
+            t.midpoint,
+            "mV",
+        ),
+        Claim.at_most(
+            f"between-branch ratio: largest |ratio - point-neuron ratio| over k, {at}",
+            ev["between_dev"],
+            "",
+            BETWEEN_TOL,
+        ),
+        Claim.within(
+            f"between-branch slope of measured vs expected, {at}",
+            ev["between_slope"],
+            "",
+            1.0,
+            SLOPE_TOL,
+        ),
+        Claim.at_most(
+            f"between-branch curve strictly sigmoidal, {at} (1 yes, 0 no)",
+            float(ev["between_test"].sigmoidal),
+            "",
+            0.0,
+        ),
+        Claim.at_most(
+            f"within-branch measured/expected with APV (NMDA 0), k = {kmax}",
+            ev["apv_last"],
+            "",
+            APV_MAX,
+        ),
+        Claim.at_most(
+            "APV within-branch curve strictly sigmoidal (1 yes, 0 no)",
+            float(ev["apv_test"].sigmoidal),
+            "",
+            0.0,
+        ),
+        Claim.report(
+            f"NMDA window: lowest swept conductance where every claim holds ({below})", lo, "nS"
+        ),
+        Claim.report(
+            f"NMDA window: highest swept conductance where every claim holds ({above})", hi, "nS"
+        ),
+        Claim.report(
+            f"NMDA window contiguous over the sweep {ds.nmda.values.min():g}-"
+            f"{ds.nmda.values.max():g} nS (1 yes, 0 no)",
+            float(contiguous),
+            "",
+        ),
+    ]
+
+
+# ----------------------------------------------------------------------------------- figure
+def plot(ds: xr.Dataset):
+    """Six panels drawn from the stored Dataset."""
+    import matplotlib.pyplot as plt
+
+    from dendrites.plotting import COLORS, panel_label, use_style
+    from dendrites.summation import logistic
+
+    use_style()
+    w = float(ds.attrs["nmda_nominal_nS"])
+    ev = _evaluate(ds, w)
+    c = _curves(ds, w)
+    ks = ds.k.values
+    style = {
+        "within": dict(color=COLORS["nmda"], marker="o", ms=5, label="within branch (clustered)"),
+        "between": dict(color=COLORS["dendrite"], marker="s", ms=5, label="between branches"),
+        "apv_within": dict(color=COLORS["ampa"], marker="^", ms=5, label="within branch, APV"),
+        "point": dict(color=COLORS["point"], marker="D", ms=4, label="point neuron"),
+    }
+    fig, axes = plt.subplots(2, 3, figsize=(14, 8.4), constrained_layout=True)
+
+    ax = axes[0, 0]
+    top = max(float(np.max(e)) for e, _ in c.values())
+    top = max(top, max(float(np.max(m)) for _, m in c.values()))
+    ax.plot(
+        [0, top],
+        [0, top],
+        **{"color": COLORS["theory"], "ls": "--", "lw": 1},
+        label="measured = expected",
+    )
+    for name, st in style.items():
+        e, m = c[name]
+        ax.plot(e, m, lw=1.2, **st)
+    t = ev["sigmoid"]
+    e = np.linspace(c["within"][0].min(), c["within"][0].max(), 200)
+    ax.plot(
+        e,
+        logistic(e, *t.params),
+        color=COLORS["nmda"],
+        lw=0.8,
+        alpha=0.6,
+        label="logistic fit (within)",
+    )
+    ax.set_xlabel("expected somatic peak (mV)\n(sum of single-synapse responses)")
+    ax.set_ylabel("measured somatic peak (mV)")
+    ax.set_title(f"NMDA {w:g} nS, AMPA {ds.attrs['w_ampa_nS']:g} nS per synapse")
+    ax.legend(fontsize=8, loc="upper left")
+    panel_label(ax, "a")
+
+    ax = axes[0, 1]
+    time = ds.time.values - ds.attrs["onset_ms"]
+    keep = time >= -5
+    cmap = plt.get_cmap("viridis")
+    norm = plt.Normalize(ks.min(), ks.max())
+    for i, k in enumerate(ks):
+        ax.plot(time[keep], ds.v_cluster.values[i, keep], color=cmap(norm(k)), lw=1.1)
+    ax.plot(
+        time[keep],
+        ds.v_cluster_apv.values[-1, keep],
+        color=COLORS["ampa"],
+        ls="--",
+        lw=1.5,
+        label=f"APV, k = {ks[-1]}",
+    )
+    fig.colorbar(
+        plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="number of clustered synapses k"
+    )
+    ax.set_xlabel("time after input (ms)")
+    ax.set_ylabel("membrane potential at the cluster (mV)")
+    ax.set_title(
+        f"at the cluster ({ds.attrs['cluster_centre_distance_um']:.0f} um from the soma), "
+        f"NMDA {w:g} nS"
+    )
+    ax.legend(fontsize=8, loc="upper right")
+    panel_label(ax, "b")
+
+    ax = axes[0, 2]
+    kmax = int(ks[-1])
+    rest = ds.attrs["E_mV"]
+    soma = [
+        (ds.v_soma_within.values[-1], COLORS["nmda"], f"{kmax} synapses within one branch"),
+        (ds.v_soma_between.values, COLORS["dendrite"], f"{kmax} synapses on {kmax} branches"),
+        (ds.v_soma_point.values, COLORS["point"], f"point neuron, {kmax} synapses"),
+        (ds.v_soma_within.values[0], COLORS["soma"], "one synapse (within)"),
+    ]
+    for v, color, label in soma:
+        ax.plot(time[keep], v[keep] - rest, color=color, label=label)
+    ax.set_ylim(-0.2, 1.6 * max(float(np.max(v - rest)) for v, _, _ in soma))
+    ax.set_xlabel("time after input (ms)")
+    ax.set_ylabel(f"somatic depolarisation from {rest:g} mV (mV)")
+    ax.set_title(f"at the soma, NMDA {w:g} nS")
+    ax.legend(fontsize=8, loc="upper right")
+    panel_label(ax, "c")
+
+    ax = axes[1, 0]
+    ax.axhline(1.0, color=COLORS["theory"], ls="--", lw=1)
+    ax.axhline(WITHIN_MIN, color=COLORS["nmda"], ls=":", lw=1, label=f"target {WITHIN_MIN:g}")
+    for name, st in style.items():
+        ax.plot(ks, ev["ratio"][name], lw=1.2, **st)
+    ax.set_xlabel("number of coactive synapses k")
+    ax.set_ylabel("measured / expected somatic peak")
+    lo_r = min(float(np.min(r)) for r in ev["ratio"].values())
+    hi_r = max(float(np.max(r)) for r in ev["ratio"].values())
+    ax.set_ylim(lo_r - 0.05, hi_r + 0.45 * (hi_r - lo_r))  # room for the legend
+    ax.set_title(f"summation, NMDA {w:g} nS")
+    ax.legend(fontsize=8, loc="upper right")
+    panel_label(ax, "d")
+
+    sweep = _sweep(ds)
+    wn = ds.nmda.values
+    holds = np.array([s["all_hold"] for s in sweep])
+    lo, hi, _ = window(wn, holds)
+
+    def shade(ax):
+        if np.isfinite(lo):
+            ax.axvspan(lo, hi, color="#E4E4E4", lw=0, zorder=0)
+
+    ax = axes[1, 1]
+    shade(ax)
+    within = np.array([s["within_max"] for s in sweep])
+    sig = np.array([s["sigmoid"].sigmoidal for s in sweep])
+    ax.plot(wn, within, color=COLORS["nmda"], lw=1.2)
+    ax.plot(wn[sig], within[sig], "o", color=COLORS["nmda"], label="within, strictly sigmoidal")
+    ax.plot(
+        wn[~sig],
+        within[~sig],
+        "o",
+        mfc="white",
+        color=COLORS["nmda"],
+        label="within, not sigmoidal",
+    )
+    ax.plot(
+        wn,
+        [s["ratio"]["between"].max() for s in sweep],
+        "s-",
+        color=COLORS["dendrite"],
+        label="between branches",
+    )
+    ax.plot(
+        wn,
+        [s["ratio"]["point"].max() for s in sweep],
+        "D-",
+        ms=4,
+        color=COLORS["point"],
+        label="point neuron",
+    )
+    ax.axhline(WITHIN_MIN, color=COLORS["nmda"], ls=":", lw=1)
+    ax.axvline(w, color="#999999", lw=0.8, ls="-.")
+    ax.set_xlabel("NMDA peak conductance per synapse (nS)")
+    ax.set_ylabel("largest measured/expected over k")
+    title = (
+        f"all claims hold: {lo:g}-{hi:g} nS (shaded)"
+        if np.isfinite(lo)
+        else "all claims hold nowhere in the sweep"
+    )
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="upper left")
+    panel_label(ax, "e")
+
+    ax = axes[1, 2]
+    shade(ax)
+    ax.plot(
+        wn,
+        [s["between_dev"] for s in sweep],
+        "s-",
+        color=COLORS["dendrite"],
+        label="max |between - point neuron| ratio",
+    )
+    ax.plot(
+        wn,
+        [abs(s["between_slope"] - 1) for s in sweep],
+        "v-",
+        color=COLORS["soma"],
+        label="|between slope - 1|",
+    )
+    ax.axhline(
+        BETWEEN_TOL, color=COLORS["dendrite"], ls=":", lw=1, label=f"tolerance {BETWEEN_TOL:g}"
+    )
+    ax.axhline(SLOPE_TOL, color=COLORS["soma"], ls=":", lw=1, label=f"tolerance {SLOPE_TOL:g}")
+    ax.axvline(w, color="#999999", lw=0.8, ls="-.", label=f"nominal {w:g} nS")
+    ax.set_xlabel("NMDA peak conductance per synapse (nS)")
+    ax.set_ylabel("deviation from linear / point-neuron summation")
+    ax.set_title("between branches vs point neuron")
+    ax.legend(fontsize=8, loc="upper left")
+    panel_label(ax, "f")
+    return fig
+
+
+if __name__ == "__main__":
+    main(__file__)
