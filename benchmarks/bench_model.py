@@ -23,6 +23,7 @@ before the other two.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,12 +113,18 @@ def synapse_sites(n: int) -> list[tuple[str, float]]:
 
 
 def spike_trains(seed: int = SEED + 1) -> list[np.ndarray]:
-    """One 5 Hz Poisson train (ms) per synapse over the run, at (k + 1/4) dt."""
+    """One 5 Hz Poisson train (ms) per synapse over the run, at (k + 1/4) dt.
+
+    With the environment variable ``BENCH_RAW_TIMES=1`` the drawn times are used as they are
+    (``compare_simulators.py --raw-times``: a check of event timing)."""
     rng = np.random.default_rng(seed)
     n_steps = round(DURATION_MS / DT_MS)
     trains = []
     for _ in range(N_SYN):
         t = np.sort(rng.uniform(0.0, DURATION_MS, rng.poisson(RATE_HZ * DURATION_MS / 1000)))
+        if os.environ.get("BENCH_RAW_TIMES") == "1":
+            trains.append(t[t < DURATION_MS - DT_MS])
+            continue
         k = np.minimum(np.floor(t / DT_MS).astype(int), n_steps - 1)
         trains.append((np.unique(k) + 0.25) * DT_MS)
     return trains

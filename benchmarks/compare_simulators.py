@@ -220,6 +220,12 @@ def main(argv=None) -> None:
     p.add_argument("--variants", nargs="+", default=list(M.VARIANTS), choices=M.VARIANTS)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--no-readme", action="store_true", help="only write the results JSON")
+    p.add_argument(
+        "--raw-times",
+        action="store_true",
+        help="event-timing check: spike times not placed on the (k + 1/4) dt grid; results go "
+        "to results/compare_simulators_raw_times.json",
+    )
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--n", type=int, help=argparse.SUPPRESS)
     p.add_argument("--variant", help=argparse.SUPPRESS)
@@ -233,6 +239,8 @@ def main(argv=None) -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="dendrites-bench-") as tmp:
         env = dict(os.environ, DENDRITES_CACHE=str(Path(tmp) / "cache"))  # cold build cache
+        if args.raw_times:
+            env["BENCH_RAW_TIMES"] = "1"
         for size in args.sizes:
             n = M.N_PER_BRANCH[size]
             for variant in args.variants:
@@ -305,7 +313,8 @@ def main(argv=None) -> None:
         "rows": rows,
         "notes": NOTES,
     }
-    old = _report.RESULTS / "compare_simulators.json"
+    name = "compare_simulators_raw_times" if args.raw_times else "compare_simulators"
+    old = _report.RESULTS / f"{name}.json"
     if old.exists():  # keep rows of sizes/variants not rerun
         prev = json.loads(old.read_text())
         keep = [
@@ -317,7 +326,7 @@ def main(argv=None) -> None:
             keep + rows, key=lambda r: (r["size"], M.VARIANTS.index(r["variant"]))
         )
         data["loads"] = prev.get("loads", []) + loads if keep else loads
-    print("wrote", _report.save("compare_simulators", data))
+    print("wrote", _report.save(name, data))
     if not args.no_readme:
         print("wrote", _report.write_readme())
 

@@ -741,6 +741,7 @@ class Model:
         else:
             _reset_runtime(self.runtime_target)
         objects = self._build_objects(vals)
+        self._built_values = vals  # what the compiled project holds; reruns pass only changes
         objects["net"].run(self.plan.duration * b2.second, namespace={})
         if self.backend == "cpp_standalone":
             import time
@@ -804,7 +805,11 @@ class Model:
             self._build(vals)
             self._run_binary({}, cell)
         else:
-            self._run_binary(self._apply_values(self._objects, vals, direct=False), cell)
+            built = self._built_values
+            changed = {
+                k: v for k, v in vals.items() if k not in built or not np.array_equal(v, built[k])
+            }
+            self._run_binary(self._apply_values(self._objects, changed, direct=False), cell)
         data = self._collect(cell)
         return to_dataset(self, cell, data)
 
