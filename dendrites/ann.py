@@ -49,8 +49,9 @@ from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
-from .errors import ParameterError
+from .errors import ParameterError, did_you_mean
 
 __all__ = [
     "LinearFeasibility",
@@ -123,6 +124,12 @@ def _seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ParameterError("seed", f"expected a non-negative integer, got {seed!r}")
     return int(seed)
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ParameterError(name, f"expected a positive integer, got {value!r}")
+    return int(value)
 
 
 def _split(n: int, test_size, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -301,20 +308,51 @@ def linear_separability(X, y, max_programs: int = 100_000) -> LinearFeasibility:
 # Shared interface of fitted models
 
 
+@dataclasses.dataclass(frozen=True, repr=False, kw_only=True)
 class _Fitted:
-    """Interface shared by the fitted models (dataclasses define the fields)."""
+    """Fields and methods shared by the fitted models.
 
-    metric: str
-    score_train: float
-    score_test: float
+    Attributes
+    ----------
+    seed : int
+        Seed of the split and of the fit's random starts.
+    test_size : float or int
+        As passed (0: no held-out set).
+    train_index, test_index : ndarray of int
+        The split used: rows of the fitted `X` (sorted).
+    score_train, score_test : float
+        R^2 or accuracy (see `metric`) on the training and the held-out patterns (NaN for fewer
+        than 2 patterns).
+    converged : bool
+        The optimiser reported convergence.
+    n_params : int
+        Number of fitted parameters.
+    metric : str
+        ``"r2"`` (``sklearn.metrics.r2_score``) or ``"accuracy"``.
+    """
+
+    seed: int
+    test_size: float
+    train_index: np.ndarray
+    test_index: np.ndarray
+    converged: bool
+    n_params: int
+    score_train: float = math.nan
+    score_test: float = math.nan
+    metric: str = "r2"
 
     def predict(self, X) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def score(self, X, y) -> float:
-        """R^2 (regressors, ``sklearn.metrics.r2_score``) or accuracy (classifiers) on (X, y)."""
+        """R^2 (regressors) or accuracy (classifiers) of ``predict(X)`` against `y`."""
         X = _matrix(X)
-        y = np.asarray(y) if self.metric == "accuracy" else _vector(y, X.shape[0])
+        if self.metric == "accuracy":
+            y = np.asarray(y)
+            if y.shape != (X.shape[0],):
+                raise ParameterError("y", f"expected {X.shape[0]} labels, got shape {y.shape}")
+        else:
+            y = _vector(y, X.shape[0])
         return _score(self.metric, y, self.predict, X)
 
     @property
@@ -335,22 +373,36 @@ class _Fitted:
                 f"a classifier is scored by {self.metric}: use score_train / score_test"
             )
 
-    def _summary(self) -> str:
-        n_test = len(self.test_index)  # type: ignore[attr-defined]
-        held = f"held-out {self.score_test:.3f} (n={n_test})" if n_test else "no held-out set"
-        return (
-            f"{self.metric} train {self.score_train:.3f}, {held}, seed {self.seed}"  # type: ignore[attr-defined]
-            + ("" if self.converged else ", NOT converged")  # type: ignore[attr-defined]
+    def _scored(self, X: np.ndarray, y: np.ndarray):
+        """A copy with `score_train` and `score_test` computed on the split of (X, y)."""
+        tr, te = self.train_index, self.test_index
+        return dataclasses.replace(
+            self,
+            score_train=_score(self.metric, y[tr], self.predict, X[tr]),
+            score_test=_score(self.metric, y[te], self.predict, X[te]),
         )
 
+    def _summary(self) -> str:
+        n_test = len(self.test_index)
+        held = f"held-out {self.score_test:.3f} (n={n_test})" if n_test else "no held-out set"
+        tail = "" if self.converged else ", NOT converged"
+        return f"{self.metric} train {self.score_train:.3f}, {held}, seed {self.seed}{tail}"
 
-def _least_squares_multistart(fun, jac, starts, bounds):
-    """The best ``least_squares`` solution over several starting points (trust-region, bounds)."""
-    best = None
-    for p0 in starts:
-        res = least_squares(fun, p0, jac=jac, bounds=bounds, method="trf", x_scale="jac")
-        if best is None or res.cost < best.cost:
-            best = res
+
+def _least_squares_multistart(fun, jac, starts, bounds, screen_nfev: int = 200):
+    """The best ``least_squares`` solution over several starting points (trust-region, bounds).
+
+    Each start gets at most `screen_nfev` evaluations (good starts converge in a few dozen; bad
+    ones crawl along saturated sigmoids for thousands); the best is then run to convergence.
+    BLAS runs single-threaded here: the matrices are small, and threads waiting for busy cores
+    made these fits 25 times slower on a loaded machine.
+    """
+    options = dict(jac=jac, bounds=bounds, method="trf", x_scale="jac")
+    with threadpool_limits(limits=1, user_api="blas"):
+        screened = [least_squares(fun, p0, max_nfev=screen_nfev, **options) for p0 in starts]
+        best = min(screened, key=lambda r: r.cost)
+        if best.status == 0:  # the evaluation budget ran out: continue from there
+            best = least_squares(fun, best.x, **options)
     return best
 
 
@@ -358,7 +410,7 @@ def _least_squares_multistart(fun, jac, starts, bounds):
 # One-layer (point neuron) model
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
+@dataclasses.dataclass(frozen=True, repr=False, kw_only=True)
 class OneLayerModel(_Fitted):
     """The point-neuron model ``y = offset + amplitude * f(weights . x - threshold)``.
 
@@ -376,14 +428,10 @@ class OneLayerModel(_Fitted):
         Where the logistic is at half its amplitude (dimensionless drive).
     amplitude, offset : float
         Output range and baseline (units of y, e.g. Hz).
-    seed, test_size, train_index, test_index
-        The split used.
-    score_train, score_test : float
-        R^2 on training and held-out patterns (``metric = "r2"``).
-    converged : bool
-        The optimiser reported convergence (always True for the linear model).
-    n_params : int
-        Number of fitted parameters.
+
+    Also the split, scores and fit status of every fitted model: `seed`, `test_size`,
+    `train_index`, `test_index`, `score_train`, `score_test` (R^2), `r2_train`, `r2_test`,
+    `converged` (always True for the linear model), `n_params`, `metric`.
     """
 
     kind: str
@@ -391,15 +439,6 @@ class OneLayerModel(_Fitted):
     threshold: float
     amplitude: float
     offset: float
-    seed: int
-    test_size: float
-    train_index: np.ndarray
-    test_index: np.ndarray
-    score_train: float
-    score_test: float
-    converged: bool
-    n_params: int
-    metric: str = "r2"
 
     def predict(self, X) -> np.ndarray:
         """Output (units of y) for patterns X, shape (n_patterns, n_inputs)."""
@@ -468,8 +507,7 @@ def fit_one_layer(
     seed = _seed(seed)
     if kind not in ("logistic", "linear"):
         raise ParameterError("kind", f"expected 'logistic' or 'linear', got {kind!r}")
-    if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
-        raise ParameterError("n_starts", f"expected a positive integer, got {n_starts!r}")
+    n_starts = _positive_int(n_starts, "n_starts")
     train, test = _split(n, test_size, seed)
     Xt, yt = X[train], y[train]
 
@@ -519,30 +557,16 @@ def fit_one_layer(
         )
         converged, n_params = bool(res.status > 0), d + 3
 
-    def predict(Z):
-        z = Z @ params["weights"] - params["threshold"]
-        f = expit(z) if kind == "logistic" else z
-        return params["offset"] + params["amplitude"] * f
-
-    return OneLayerModel(
-        kind=kind,
-        **params,
-        seed=seed,
-        test_size=test_size,
-        train_index=train,
-        test_index=test,
-        score_train=_score("r2", yt, predict, Xt),
-        score_test=_score("r2", y[test], predict, X[test]),
-        converged=converged,
-        n_params=n_params,
-    )
+    split = dict(seed=seed, test_size=test_size, train_index=train, test_index=test)
+    model = OneLayerModel(kind=kind, **params, **split, converged=converged, n_params=n_params)
+    return model._scored(X, y)
 
 
 # --------------------------------------------------------------------------------------------
 # Two-layer model (Poirazi, Brannon & Mel 2003)
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
+@dataclasses.dataclass(frozen=True, repr=False, kw_only=True)
 class TwoLayerModel(_Fitted):
     """Poirazi's two-layer model: sigmoidal branch subunits, summed, through an output sigmoid.
 
@@ -574,8 +598,8 @@ class TwoLayerModel(_Fitted):
         The model variant.
     drive_range : ndarray, shape (n_branches, 2)
         Least and greatest drive of each branch over the training patterns.
-    seed, test_size, train_index, test_index, score_train, score_test, converged, n_params
-        As in :class:`OneLayerModel`.
+
+    Also the split, scores and fit status, as in :class:`OneLayerModel`.
     """
 
     branches: np.ndarray
@@ -589,15 +613,6 @@ class TwoLayerModel(_Fitted):
     shared_subunit: bool
     per_branch_amplitude: bool
     drive_range: np.ndarray
-    seed: int
-    test_size: float
-    train_index: np.ndarray
-    test_index: np.ndarray
-    score_train: float
-    score_test: float
-    converged: bool
-    n_params: int
-    metric: str = "r2"
 
     def branch_drive(self, X) -> np.ndarray:
         """Each branch's weighted input sum, shape (n_patterns, n_branches), dimensionless."""
@@ -638,12 +653,11 @@ class TwoLayerModel(_Fitted):
         drive, output : ndarray
             The grid and ``s_b(drive)`` (both dimensionless).
         """
-        hit = np.flatnonzero(self.branches == np.asarray(branch, dtype=self.branches.dtype))
-        if len(hit) != 1:
-            raise ParameterError(
-                "branch", f"unknown branch {branch!r}; known: {list(self.branches)}"
-            )
-        b = int(hit[0])
+        hit = [i for i, label in enumerate(self.branches.tolist()) if label == branch]
+        if not hit:
+            known = self.branches.tolist()
+            raise ParameterError("branch", f"unknown branch {branch!r}; known: {known}")
+        b = hit[0]
         if drive is None:
             drive = np.linspace(*self.drive_range[b], n)
         else:
@@ -733,8 +747,7 @@ def fit_two_layer(
     n, d = X.shape
     y = _vector(y, n)
     seed = _seed(seed)
-    if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
-        raise ParameterError("n_starts", f"expected a positive integer, got {n_starts!r}")
+    n_starts = _positive_int(n_starts, "n_starts")
     lab = np.asarray(branch_of_input)
     if lab.ndim != 1 or lab.size != d:
         raise ParameterError(
@@ -788,7 +801,7 @@ def fit_two_layer(
             w = 1.0 / k_b[bidx]
             gain = np.full(B, 2.0)
         else:
-            w = rng.normal(1.0, 1.0, d) / k_b[bidx]
+            w = rng.lognormal(0.0, 0.5, d) / k_b[bidx]
             gain = rng.uniform(0.5, 4.0, B)
         u = (xs * w) @ onehot
         w = w * (gain / np.where(u.std(axis=0) > 0, u.std(axis=0), 1.0))[bidx]
@@ -819,6 +832,7 @@ def fit_two_layer(
         offset=float(ymu + ysd * p[i_o + 2]),
         shared_subunit=bool(shared_subunit),
         per_branch_amplitude=bool(per_branch_amplitude),
+        drive_range=np.zeros((B, 2)),
         seed=seed,
         test_size=test_size,
         train_index=train,
@@ -826,23 +840,17 @@ def fit_two_layer(
         converged=bool(res.status > 0),
         n_params=n_params,
     )
-    provisional = TwoLayerModel(
-        **fields, drive_range=np.zeros((B, 2)), score_train=math.nan, score_test=math.nan
-    )
-    u = provisional.branch_drive(Xt)
-    return dataclasses.replace(
-        provisional,
-        drive_range=np.column_stack([u.min(axis=0), u.max(axis=0)]),
-        score_train=_score("r2", yt, provisional.predict, Xt),
-        score_test=_score("r2", y[test], provisional.predict, X[test]),
-    )
+    model = TwoLayerModel(**fields)
+    u = model.branch_drive(Xt)
+    model = dataclasses.replace(model, drive_range=np.column_stack([u.min(0), u.max(0)]))
+    return model._scored(X, y)
 
 
 # --------------------------------------------------------------------------------------------
 # Multi-layer perceptron (scikit-learn)
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
+@dataclasses.dataclass(frozen=True, repr=False, kw_only=True)
 class MLPModel(_Fitted):
     """A fitted scikit-learn multi-layer perceptron (inputs standardised first).
 
@@ -855,22 +863,14 @@ class MLPModel(_Fitted):
     estimator : sklearn.pipeline.Pipeline
         The fitted ``StandardScaler`` + ``MLPRegressor``/``MLPClassifier`` (for regression the
         target is standardised too, by ``TransformedTargetRegressor``).
-    seed, test_size, train_index, test_index, score_train, score_test, converged, n_params
-        As in :class:`OneLayerModel`.
+
+    Also the split, scores (``metric`` ``"r2"`` or ``"accuracy"``) and fit status, as in
+    :class:`OneLayerModel`; ``converged`` is False if L-BFGS ran out of iterations.
     """
 
     task: str
     hidden: tuple[int, ...]
     estimator: object
-    seed: int
-    test_size: float
-    train_index: np.ndarray
-    test_index: np.ndarray
-    score_train: float
-    score_test: float
-    converged: bool
-    n_params: int
-    metric: str = "r2"
 
     def predict(self, X) -> np.ndarray:
         """Predicted output (regression, units of y) or label (classification)."""
@@ -950,11 +950,18 @@ def fit_mlp(
     if task not in ("regression", "classification"):
         raise ParameterError("task", f"expected 'regression' or 'classification', got {task!r}")
     try:
-        hidden = tuple(int(h) for h in hidden)
-    except (TypeError, ValueError):
+        hidden = tuple(_positive_int(h, "hidden") for h in hidden)
+    except TypeError:
         raise ParameterError("hidden", f"expected a sequence of integers, got {hidden!r}") from None
-    if not hidden or min(hidden) < 1:
-        raise ParameterError("hidden", f"expected at least one layer of >= 1 unit, got {hidden}")
+    if not hidden:
+        raise ParameterError("hidden", "expected at least one hidden layer")
+    known = ("identity", "logistic", "tanh", "relu")
+    if activation not in known:
+        hint = did_you_mean(activation, known)
+        raise ParameterError("activation", f"unknown {activation!r}{hint} (known: {known})")
+    if not alpha >= 0:
+        raise ParameterError("alpha", f"expected a penalty >= 0, got {alpha!r}")
+    max_iter = _positive_int(max_iter, "max_iter")
     options = dict(
         hidden_layer_sizes=hidden, activation=activation, solver="lbfgs", alpha=alpha,
         max_iter=max_iter, random_state=seed,
@@ -976,7 +983,7 @@ def fit_mlp(
         )
         metric = "r2"
     train, test = _split(n, test_size, seed)
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(1, user_api="blas"):
         warnings.simplefilter("always", ConvergenceWarning)
         estimator.fit(X[train], y[train])
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
@@ -985,17 +992,9 @@ def fit_mlp(
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     fitted = estimator.regressor_[-1] if task == "regression" else estimator[-1]
     n_params = sum(c.size for c in fitted.coefs_) + sum(b.size for b in fitted.intercepts_)
-    return MLPModel(
-        task=task,
-        hidden=hidden,
-        estimator=estimator,
-        seed=seed,
-        test_size=test_size,
-        train_index=train,
-        test_index=test,
-        score_train=_score(metric, y[train], estimator.predict, X[train]),
-        score_test=_score(metric, y[test], estimator.predict, X[test]),
-        converged=converged,
-        n_params=n_params,
-        metric=metric,
-    )
+    split = dict(seed=seed, test_size=test_size, train_index=train, test_index=test)
+    model = MLPModel(
+        task=task, hidden=hidden, estimator=estimator, **split, converged=converged,
+        n_params=n_params, metric=metric,
+    )  # fmt: skip
+    return model._scored(X, y)

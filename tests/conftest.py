@@ -18,17 +18,23 @@ from brian2.units import ms
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-def _devices_used() -> bool:
-    """Whether a test left Brian2 objects behind (pure-Python tests skip the costly reset)."""
+def _n_arrays() -> int:
+    from brian2.devices.device import all_devices
+
+    return sum(len(getattr(dev, "arrays", {}) or {}) for dev in all_devices.values())
+
+
+def _devices_used(arrays_before: int) -> bool:
+    """Whether a test created Brian2 objects (pure-Python tests skip the costly reset)."""
     from brian2.devices.device import all_devices
 
     if brian2.get_device() is not all_devices["runtime"]:
         return True
-    return any(bool(getattr(dev, "arrays", None)) for dev in all_devices.values())
+    return _n_arrays() != arrays_before
 
 
-def _reset_brian2(reinit: bool) -> None:
-    if reinit and _devices_used():
+def _reset_brian2(reinit: bool, arrays_before: int = -1) -> None:
+    if reinit and _devices_used(arrays_before):
         # Forget the objects and code of every device (runtime and standalone). It runs the
         # garbage collector (~50 ms), so it is done once per test, after it, as Brian2 does.
         reinit_devices()
@@ -41,8 +47,9 @@ def _reset_brian2(reinit: bool) -> None:
 def _clean_brian2():
     """Reset Brian2's device, preferences and default clock around every test."""
     _reset_brian2(reinit=False)
+    before = _n_arrays()
     yield
-    _reset_brian2(reinit=True)
+    _reset_brian2(reinit=True, arrays_before=before)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,8 @@ from dendrites.errors import ParameterError
 
 TRUTH = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
 RATE = 50.0  # Hz, rate of an active input
-NOISE = 1.0  # Hz, SD of the noise added to the targets
+NOISE = 1.0  # Hz, SD of the noise added to the two-layer target (its SD is ~10 Hz)
+NOISE_ONE = 0.5  # Hz, SD of the noise added to the one-layer target (its SD is ~11 Hz)
 
 
 def boolean_inputs(n: int) -> np.ndarray:
@@ -29,21 +30,22 @@ def boolean_inputs(n: int) -> np.ndarray:
 
 
 def one_layer_target(seed: int, n: int = 300, d: int = 10):
-    """Rates (Hz) through one logistic unit, 2-42 Hz, plus Gaussian noise of `NOISE` Hz."""
+    """Rates (Hz) through one logistic unit, 2-42 Hz, plus Gaussian noise of `NOISE_ONE` Hz."""
     rng = np.random.default_rng(seed)
     X = rng.uniform(0, RATE, size=(n, d))
     w = rng.normal(0, 1, d) / (RATE * np.sqrt(d)) * 4
     u = X @ w
     y = 2 + 40 * expit((u - np.median(u)) / np.std(u) * 1.5)
-    return X, y + NOISE * rng.normal(size=n)
+    return X, y + NOISE_ONE * rng.normal(size=n)
 
 
 def two_layer_target(seed: int, n: int = 400, n_branches: int = 4, per_branch: int = 10):
     """Clustered and dispersed patterns through a known two-layer model, plus noise.
 
     Each pattern activates m synapses (at `RATE`) spread over c of the branches (c from 1 to all,
-    m from c to 20), as in Poirazi et al.'s clustered/dispersed stimuli: similar totals, different
-    distributions, which a weighted sum cannot tell apart. Branch b's subunit is
+    m from 6 to 16, at most what c branches hold), as in Poirazi et al.'s clustered/dispersed
+    stimuli: similar totals, different distributions, which a weighted sum cannot tell apart.
+    Branch b's subunit is
     ``a_b * logistic(drive_b - 5)``, drive ~1 per active synapse (random weights 0.5-1.5),
     amplitudes a_b 0.5-1; the output is ``40 Hz * logistic(4 (sum_b s_b - 0.5))``.
     Returns X (Hz), the branch of each input, noisy y (Hz) and the true subunit outputs.
@@ -53,7 +55,7 @@ def two_layer_target(seed: int, n: int = 400, n_branches: int = 4, per_branch: i
     X = np.zeros((n, branch.size))
     for j in range(n):
         c = rng.integers(1, n_branches + 1)
-        m = rng.integers(c, min(c * per_branch, 20) + 1)
+        m = rng.integers(6, min(c * per_branch, 16) + 1)
         slots = np.flatnonzero(np.isin(branch, rng.choice(n_branches, c, replace=False)))
         X[j, rng.choice(slots, m, replace=False)] = RATE
     w = rng.uniform(0.5, 1.5, branch.size) / RATE
@@ -152,8 +154,9 @@ def test_best_rows_of_parity_matches_enumeration():
 def test_one_layer_fits_a_one_layer_target():
     X, y = one_layer_target(seed=3)
     m = ann.fit_one_layer(X, y, seed=3)
-    # The noise (1 Hz SD against a target SD of ~12 Hz) caps R^2 near 0.993.
+    ceiling = 1 - NOISE_ONE**2 / np.var(y)  # the best R^2 the noise allows, ~0.998
     assert m.r2_test > 0.99
+    assert m.r2_test > ceiling - 0.005
     assert m.converged
     assert m.train_index.size == 225 and m.test_index.size == 75
     assert np.intersect1d(m.train_index, m.test_index).size == 0
@@ -173,9 +176,13 @@ def test_two_layer_model_recovers_a_two_layer_target(two_layer_data, fits):
 
 
 def test_one_layer_model_falls_short_of_a_two_layer_target(fits):
-    """Similar totals spread differently give different outputs: no weighted sum can follow."""
+    """Similar totals spread differently give different outputs: no weighted sum can follow.
+
+    The margin is the one targets.md sets for the neuron: held-out R^2 at least 0.2 above the best
+    one-layer model (here the gap is 0.3-0.6 over generator seeds 0-9).
+    """
     for kind in ("logistic", "linear"):
-        assert fits["two"].r2_test - fits[kind].r2_test > 0.15, kind
+        assert fits["two"].r2_test - fits[kind].r2_test > 0.2, kind
 
 
 def test_two_layer_variants(two_layer_data):
@@ -202,6 +209,8 @@ def test_subunit_curve(two_layer_data, fits):
     np.testing.assert_allclose(two.subunit_curve(2, drive=u)[1], two.branch_output(X)[:, 2])
     with pytest.raises(ParameterError, match="branch: unknown branch 7"):
         two.subunit_curve(7)
+    with pytest.raises(ParameterError, match="branch: unknown branch 'apical'"):
+        two.subunit_curve("apical")
 
 
 def test_same_seed_same_fit(two_layer_data, fits):
@@ -235,11 +244,11 @@ def test_mlp_solves_xor_a_single_hidden_unit_does_not(seed):
 
 def test_mlp_regression_interface():
     X, y = one_layer_target(seed=4)
-    m = ann.fit_mlp(X, y, hidden=(4,), seed=4, alpha=1.0)
+    m = ann.fit_mlp(X, y, hidden=(4,), seed=4)
     assert m.metric == "r2" and m.converged
-    assert m.r2_test > 0.95
+    assert m.r2_test > 0.95  # a logistic of a weighted sum is within reach of 4 tanh units
     np.testing.assert_allclose(m.score(X[m.test_index], y[m.test_index]), m.r2_test)
-    again = ann.fit_mlp(X, y, hidden=(4,), seed=4, alpha=1.0)
+    again = ann.fit_mlp(X, y, hidden=(4,), seed=4)
     np.testing.assert_array_equal(again.predict(X), m.predict(X))
 
 
@@ -277,7 +286,12 @@ NAN_X = np.where(X4 == 5, np.nan, X4)
         (lambda: ann.fit_two_layer(X4, [0, np.nan], Y4), r"branch_of_input: contains NaN"),
         (lambda: ann.fit_two_layer(X4, [0, 1], Y4[:, None]), r"y: expected a 1-D array"),
         (lambda: ann.fit_mlp(X4, Y4, task="svm"), r"task: expected 'regression'"),
-        (lambda: ann.fit_mlp(X4, Y4, hidden=(0,)), r"hidden: expected at least one layer"),
+        (lambda: ann.fit_mlp(X4, Y4, hidden=(0,)), r"hidden: expected a positive integer"),
+        (lambda: ann.fit_mlp(X4, Y4, hidden=()), r"hidden: expected at least one hidden layer"),
+        (
+            lambda: ann.fit_mlp(X4, Y4, activation="sigmoid"),
+            r"activation: unknown 'sigmoid' \(known: ",
+        ),
         (lambda: ann.fit_mlp(X4, [0, 1, 1], task="classification"), r"y: expected 4 labels"),
     ],
 )
