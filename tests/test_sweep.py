@@ -15,7 +15,7 @@ from brian2 import ms
 
 from dendrites.sweep import Sweep, run_sweep, sweep_points
 
-MODEL = str(Path(__file__).parent / "data" / "sweep_model.py")
+MODEL = str(Path(__file__).parent / "data" / "_sweep_model.py")  # "_": not a study
 
 
 def make_sweep(weights=(0.5, 1.0, 2.0), sites=(0.2, 0.5, 0.8), reduce=True) -> Sweep:
