@@ -117,8 +117,13 @@ def membrane_time_constant(cell: Cell):
     if A.shape[0] <= 400:
         lam = scipy.linalg.eigvalsh(A.toarray(), subset_by_index=[0, 0])[0]
     else:
-        lam = scipy.sparse.linalg.eigsh(
-            A.tocsc(), k=1, sigma=0, which="LM", return_eigenvectors=False
+        lam = scipy.sparse.linalg.eigsh(  # fixed start vector: deterministic to the last bit
+            A.tocsc(),
+            k=1,
+            sigma=0,
+            which="LM",
+            return_eigenvectors=False,
+            v0=np.ones(A.shape[0]),
         )[0]
     return float(1.0 / lam) * second
 

@@ -173,22 +173,31 @@ def _spec(sweep: Sweep) -> dict:
         "name": sweep.name,
         "make_cell": _reference(sweep.make_cell),
         "reduce": _reference(sweep.reduce),
-        "duration": repr(sweep.duration),
-        "dt": None if sweep.dt is None else repr(sweep.dt),
+        "duration": _seconds(sweep.duration, "duration"),
+        "dt": None if sweep.dt is None else _seconds(sweep.dt, "dt"),
         "record": sweep.record,
-        "record_dt": None if sweep.record_dt is None else repr(sweep.record_dt),
+        "record_dt": None if sweep.record_dt is None else _seconds(sweep.record_dt, "record_dt"),
         "options": sweep.options,
         "constants": sweep.constants,
     }
 
 
-def _quantity(text: str | None):
-    if text is None:
-        return None
-    import brian2.units as units
+def _seconds(value, name: str) -> float:
+    """A time as a float in seconds: exact, JSON-serialisable, and the same float Brian2 uses
+    (a text round trip through repr would change the last bit and so the structure key)."""
+    from brian2.units import second
 
-    namespace = {k: getattr(units, k) for k in dir(units) if not k.startswith("_")}
-    return eval(text, {"__builtins__": {}}, namespace)  # text made by repr() of a quantity
+    from .quantities import as_float
+
+    return as_float(value, second, name, "positive")
+
+
+def _quantity(seconds: float | None):
+    if seconds is None:
+        return None
+    from brian2.units import second
+
+    return seconds * second
 
 
 def _point_hash(spec: dict, point: dict, digests: tuple[str, str]) -> str:
@@ -427,7 +436,9 @@ def _combine(sweep: Sweep, points: list[dict], parts: list[xr.Dataset]) -> xr.Da
         shaped.append(ds.expand_dims({n: [point[n]] for n in names}))
     # points of different structures (a cell and its point neuron) may record different
     # compartments: outer join, NaN where a point has no such compartment
-    out = xr.combine_by_coords(shaped, combine_attrs="drop_conflicts", join="outer")
+    out = xr.combine_by_coords(
+        shaped, combine_attrs="drop_conflicts", join="outer", compat="no_conflicts"
+    )
     for n in names:
         values = list(sweep.grid[n])
         out = out.reindex({n: values})

@@ -69,11 +69,15 @@ J Neurosci 10:3178-3182; Branco, Clark & Hausser (2010) Science 329:1671-1675.
 
 from __future__ import annotations
 
+import functools
+import json
+from pathlib import Path
+
 import numpy as np
 import xarray as xr
 from brian2 import cm, ms, mV, nS, ohm, siemens, uF, um
 
-from dendrites import Cell, Model, morphology
+from dendrites import Cell, morphology
 from dendrites.electrotonic import input_resistance, point_neuron
 from dendrites.studies import Claim, main
 from dendrites.summation import (
@@ -83,6 +87,7 @@ from dendrites.summation import (
     strict_sigmoid_test,
     window,
 )
+from dendrites.sweep import Sweep, run_sweep
 
 TITLE = "Clustered inputs sum sigmoidally, distributed inputs linearly"
 CAPTION = (
@@ -197,10 +202,73 @@ def _variant(base: Cell, sites: dict, w_nmda: float, w_ampa: float, active: dict
     return cell
 
 
+# What fires in one run, as a grid value: "single j" (synapse j alone) or "first k" (synapses
+# 0..k-1 together; "first 1" is "single 0" and is not run twice).
+def _inputs(n: int, ks: list[int]) -> list[str]:
+    return [f"single {j}" for j in range(n)] + [f"first {k}" for k in ks if k != 1]
+
+
+def _label(k: int) -> str:
+    return "single 0" if k == 1 else f"first {k}"
+
+
+def _active(inputs: str) -> set[int]:
+    kind, number = inputs.split()
+    return {int(number)} if kind == "single" else set(range(int(number)))
+
+
+@functools.lru_cache(maxsize=2)
+def _base(params_json: str) -> tuple[Cell, dict, Cell, dict]:
+    """The cell without synapses and its synapse sites, and the same for its point neuron (every
+    site on the one compartment), built once per process and never modified (`_variant` copies
+    them). Synapses do not change the point neuron's membrane, so adding them to it is the same
+    as `point_neuron` of the cell with synapses, without solving for R_in and tau at every point."""
+    params = json.loads(params_json)
+    base = _cell(params)
+    sites = _sites(params, base.morphology)
+    point_sites = {name: [0] * len(at) for name, at in sites.items()}
+    return base, sites, point_neuron(base), point_sites
+
+
+# The sweeps below name these functions by file path, so that worker processes can load them.
+def summation_cell(
+    params: dict, model: str, nmda_nS: float, arrangement: str, inputs: str, **_
+) -> Cell:
+    """The cell (or its point neuron) with both synapse groups, every synapse at AMPA
+    `w_ampa_nS` and NMDA `nmda_nS`; the synapses `inputs` of group `arrangement` fire at ONSET.
+    One structure for every weight, arrangement and input set."""
+    base, sites, point, point_sites = _base(json.dumps(params, sort_keys=True))
+    if model == "point":
+        base, sites = point, point_sites
+    return _variant(base, sites, nmda_nS, params["w_ampa_nS"], {arrangement: _active(inputs)})
+
+
+def soma_and_cluster(
+    ds: xr.Dataset,
+    params: dict,
+    model: str,
+    nmda_nS: float,
+    arrangement: str,
+    inputs: str,
+    nominal_nS: float,
+    k_max: int,
+) -> xr.Dataset:
+    """The somatic peak depolarisation of every run, and the traces only where they are used:
+    the somatic trace of single synapses (summed into the expected response) and the somatic and
+    cluster traces drawn in panels (b) and (c). Runs without a trace get NaN when combined."""
+    v_soma = ds.v.sel(compartment=0, drop=True)
+    out = xr.Dataset({"peak": float(np.max(v_soma.values - params["E_mV"]))})
+    drawn = arrangement == "within" and nmda_nS in (nominal_nS, 0.0)  # panels (b) and (c)
+    if inputs.startswith("single") or drawn or (nmda_nS == nominal_nS and inputs == _label(k_max)):
+        out["v_soma"] = v_soma
+    if drawn and model == "cell":
+        out["v_cluster"] = ds.v.isel(compartment=-1, drop=True)  # the last recorded
+    return out
+
+
 def compute(params: dict, progress) -> xr.Dataset:
-    """Single-synapse and k-synapse runs for every NMDA weight, APV, and the point neuron."""
-    dt = params["dt_ms"] * ms
-    duration = params["duration_ms"] * ms
+    """Single-synapse and k-synapse runs for every NMDA weight, APV, and the point neuron,
+    through the sweep engine: one compiled model per structure and process, every point cached."""
     base = _cell(params)
     morph = base.morphology
     sites = _sites(params, morph)
@@ -211,91 +279,74 @@ def compute(params: dict, progress) -> xr.Dataset:
     if nominal not in weights:
         raise ValueError("the nominal NMDA weight must be one of the swept values")
     wa = float(params["w_ampa_nS"])
-    centre = morph.locate(params["cluster_branch"], params["site_x"])
+    centre = int(morph.locate(params["cluster_branch"], params["site_x"]))
     rest = params["E_mV"]
-    record_dt = params["record_dt_ms"] * ms
-    # conditions of the full cell: every swept NMDA weight, then APV (NMDA weight 0; within-branch
-    # only, the between-branch APV curve is not used)
+    # what a cell depends on (not the swept weights and k: quick and full mode share points)
+    cell_params = {k: v for k, v in params.items() if k not in ("ks", "nmda_sweep_nS")}
+    inputs = _inputs(n, ks)
+    point_inputs = _inputs(1, ks)  # all sites are alike on the point neuron: synapse 0 alone
+    sweeps = [
+        # the full cell at every swept NMDA weight
+        ("cell", {"nmda_nS": weights, "arrangement": ARRANGEMENTS, "inputs": inputs}),
+        # APV (NMDA weight 0): within-branch only, the between-branch APV curve is not used
+        ("apv", {"nmda_nS": [0.0], "arrangement": ["within"], "inputs": inputs}),
+        # the matched point neuron: every synapse on its one compartment, clustered = distributed
+        ("point", {"nmda_nS": weights, "arrangement": ["within"], "inputs": point_inputs}),
+    ]
+    n_total = sum(int(np.prod([len(v) for v in grid.values()])) for _, grid in sweeps)
+    here = f"{Path(__file__).resolve()}:"
+    runs = {}
+    offset = 0
+    for name, grid in sweeps:
+        runs[name] = run_sweep(
+            Sweep(
+                f"clustered_vs_distributed-{'point' if name == 'point' else 'cell'}",
+                grid,
+                make_cell=here + "summation_cell",
+                reduce=here + "soma_and_cluster",
+                duration=params["duration_ms"] * ms,
+                dt=params["dt_ms"] * ms,
+                record={"v": [0] if name == "point" else [0, centre]},
+                record_dt=params["record_dt_ms"] * ms,
+                constants={
+                    "params": cell_params,
+                    "model": "point" if name == "point" else "cell",
+                    "nominal_nS": nominal,
+                    "k_max": ks[-1],
+                },
+            ),
+            progress=lambda d, t, label, offset=offset: progress(offset + d, n_total, label),
+        )
+        offset += int(np.prod([len(v) for v in grid.values()]))
+
     conditions = [*weights, 0.0]
-    plan = [(w, arr) for w in weights for arr in ARRANGEMENTS] + [(0.0, "within")]
-    n_runs = len(plan) * (n + len(ks)) + len(weights) * (1 + len(ks))
-    n_total = n_runs - (len(plan) + len(weights)) * (ks[0] == 1)  # k = 1 is synapse 1 alone
-    done = 0
-    cache: dict = {}
-
-    def run(model, w, arr, active, point=False):
-        """Somatic and cluster traces (mV) of one run; identical runs are done once."""
-        nonlocal done
-        key = (point, w, arr, frozenset(active))
-        if key not in cache:
-            cell = _variant(base, sites, w, wa, {arr: set(active)})
-            ds = model.run(point_neuron(cell) if point else cell)
-            cache.clear()  # only the last single (k = 1) is ever reused
-            cache[key] = (
-                ds.time.values,
-                {int(c): ds.v.sel(compartment=c).values for c in ds.compartment.values},
-            )
-            done += 1
-            what = "point neuron" if point else (f"NMDA {w:g} nS" if w > 0 else "APV") + f", {arr}"
-            progress(done, n_total, f"{what}, {len(active)} synapse(s)")
-        return cache[key]
-
-    model = Model(
-        _variant(base, sites, nominal, wa, {}),
-        duration,
-        dt=dt,
-        record={"v": [0, centre]},
-        record_dt=record_dt,
-    )
     measured = np.full((len(conditions), 2, len(ks)), np.nan)
     expected = np.full_like(measured, np.nan)
     single_peak = np.full((len(conditions), 2, n), np.nan)
-    traces = {}
-    for w, arr in plan:
-        c, a = conditions.index(w), ARRANGEMENTS.index(arr)
-        singles = []
-        for j in reversed(range(n)):  # synapse 1 last: the k = 1 run reuses it
-            singles.append(run(model, w, arr, {j})[1][0] - rest)
-        singles = np.array(singles[::-1])
-        single_peak[c, a] = peak_deflection(singles)
-        expected[c, a] = expected_peaks(singles, ks)
-        for i, k in enumerate(ks):
-            time, v = run(model, w, arr, range(k))
-            measured[c, a, i] = float(np.max(v[0] - rest))
-            if w in (nominal, 0.0) and arr == "within":
-                traces[("cluster", w, k)] = v[centre]
-                traces[("soma_within", w, k)] = v[0]
-            if w == nominal and arr == "between" and k == ks[-1]:
-                traces["soma_between"] = v[0]
-    compile_s = model.compile_seconds
+    singles_of = [f"single {j}" for j in range(n)]
+    k_labels = [_label(k) for k in ks]
+    for c, w in enumerate(conditions):
+        for a, arr in enumerate(ARRANGEMENTS):
+            if w == 0.0 and arr == "between":
+                continue
+            curve = runs["apv" if w == 0.0 else "cell"].sel(nmda_nS=w, arrangement=arr)
+            singles = curve.v_soma.sel(inputs=singles_of).values - rest
+            single_peak[c, a] = peak_deflection(singles)
+            expected[c, a] = expected_peaks(singles, ks)
+            measured[c, a] = curve.peak.sel(inputs=k_labels).values
 
-    # the matched point neuron (point_neuron of the same cell): every synapse on its one
-    # compartment, so all sites are alike and clustered = distributed
-    point_measured = np.zeros((len(weights), len(ks)))
-    point_expected = np.zeros_like(point_measured)
-    point_single = np.zeros(len(weights))
-    point_model = Model(
-        point_neuron(_variant(base, sites, nominal, wa, {})),
-        duration,
-        dt=dt,
-        record={"v": 0},
-        record_dt=record_dt,
-    )
-    point_trace = None
-    for c, w in enumerate(weights):
-        single = run(point_model, w, "within", {0}, point=True)[1][0] - rest
-        point_single[c] = single.max()
-        point_expected[c] = expected_peaks(np.tile(single, (n, 1)), ks)
-        for i, k in enumerate(ks):
-            v = run(point_model, w, "within", range(k), point=True)[1][0]
-            point_measured[c, i] = float(np.max(v - rest))
-            if w == nominal and k == ks[-1]:
-                point_trace = v
+    within = {
+        w: runs["apv" if w == 0.0 else "cell"].sel(nmda_nS=w, arrangement="within", inputs=k_labels)
+        for w in (nominal, 0.0)
+    }
+    between = runs["cell"].sel(nmda_nS=nominal, arrangement="between", inputs=k_labels[-1])
 
-    trace_ks = ks
-    cluster_v = np.array([traces[("cluster", nominal, k)] for k in trace_ks])
-    cluster_apv = np.array([traces[("cluster", 0.0, k)] for k in trace_ks])
-    soma_within = np.array([traces[("soma_within", nominal, k)] for k in trace_ks])
+    point = runs["point"].sel(arrangement="within")
+    point_single = point.v_soma.sel(inputs="single 0").values - rest
+    point_expected = np.array([expected_peaks(np.tile(s, (n, 1)), ks) for s in point_single])
+    point_measured = point.peak.sel(inputs=k_labels).values
+    point_trace = point.v_soma.sel(nmda_nS=nominal, inputs=k_labels[-1]).values
+
     table = morph.compartments
     cl_idx = [morph.locate(s, x) for s, x in sites["within"]]
     di_idx = [morph.locate(s, x) for s, x in sites["between"]]
@@ -320,11 +371,15 @@ def compute(params: dict, progress) -> xr.Dataset:
             ),
             "point_measured": (("nmda", "k"), point_measured, {"units": "mV"}),
             "point_expected": (("nmda", "k"), point_expected, {"units": "mV"}),
-            "point_single": (("nmda",), point_single, {"units": "mV"}),
-            "v_cluster": (("k", "time"), cluster_v, {"units": "mV", "long_name": "v at cluster"}),
-            "v_cluster_apv": (("k", "time"), cluster_apv, {"units": "mV"}),
-            "v_soma_within": (("k", "time"), soma_within, {"units": "mV"}),
-            "v_soma_between": (("time",), traces["soma_between"], {"units": "mV"}),
+            "point_single": (("nmda",), point_single.max(axis=1), {"units": "mV"}),
+            "v_cluster": (
+                ("k", "time"),
+                within[nominal].v_cluster.values,
+                {"units": "mV", "long_name": "v at cluster"},
+            ),
+            "v_cluster_apv": (("k", "time"), within[0.0].v_cluster.values, {"units": "mV"}),
+            "v_soma_within": (("k", "time"), within[nominal].v_soma.values, {"units": "mV"}),
+            "v_soma_between": (("time",), between.v_soma.values, {"units": "mV"}),
             "v_soma_point": (("time",), point_trace, {"units": "mV"}),
         },
         coords={
@@ -339,7 +394,7 @@ def compute(params: dict, progress) -> xr.Dataset:
             "site": np.arange(n),
             "cluster_distance": ("site", table.distance[cl_idx], {"units": "um"}),
             "between_distance": ("site", table.distance[di_idx], {"units": "um"}),
-            "time": ("time", time, {"units": "ms"}),
+            "time": ("time", runs["cell"].time.values, {"units": "ms"}),
         },
         attrs={
             "nmda_nominal_nS": nominal,
@@ -347,11 +402,10 @@ def compute(params: dict, progress) -> xr.Dataset:
             "E_mV": params["E_mV"],
             "w_ampa_nS": wa,
             "input_resistance_MOhm": rin,
-            "cluster_compartment": int(centre),
+            "cluster_compartment": centre,
             "cluster_centre_distance_um": float(table.distance[centre]),
             "n_compartments": morph.n_compartments,
-            "compile_seconds": compile_s,
-            "point_compile_seconds": point_model.compile_seconds,
+            "points_computed": int(sum(r.attrs["computed"] for r in runs.values())),
         },
     )
 

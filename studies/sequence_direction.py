@@ -63,14 +63,19 @@ Stevens (1990) J Neurosci 10:3178-3182.
 
 from __future__ import annotations
 
+import functools
+import json
+from pathlib import Path
+
 import numpy as np
 import xarray as xr
 from brian2 import cm, ms, mV, nS, ohm, siemens, uF, um
 
-from dendrites import Cell, Model, morphology
+from dendrites import Cell, morphology
 from dendrites.electrotonic import point_neuron
 from dendrites.mechanisms import ampa_alpha, nmda, nmda_kinetic
 from dendrites.studies import Claim, main
+from dendrites.sweep import Sweep, run_sweep
 
 TITLE = "A dendrite tells the direction of an input sequence"
 CAPTION = (
@@ -191,61 +196,86 @@ def _with_inputs(base: Cell, sites, params: dict, config: str, interval: float, 
     return cell
 
 
+@functools.lru_cache(maxsize=2)
+def _base(params_json: str) -> tuple[Cell, np.ndarray, Cell]:
+    """`_cell` and its point neuron, both without synapses, built once per process and never
+    modified (`_with_inputs` copies them). Synapses do not change the point neuron's membrane, so
+    adding them to it is the same as `point_neuron` of the cell with synapses, without solving for
+    R_in and tau at every point."""
+    cell, sites = _cell(json.loads(params_json))
+    return cell, sites, point_neuron(cell)
+
+
+# The sweeps below name these functions by file path, so that worker processes can load them.
+def sequence_cell(params: dict, model: str, interval: float, direction: str) -> Cell:
+    """The dendritic cell with receptor configuration `model` (or, for ``"point"``, the point
+    neuron of the kinetic configuration), its nine synapses activated at `interval` in
+    `direction`. Every configuration has all three receptors at every site: one structure."""
+    base, sites, point = _base(json.dumps(params, sort_keys=True))
+    if model == "point":  # every synapse on the one compartment
+        return _with_inputs(point, np.zeros_like(sites), params, "kinetic", interval, direction)
+    return _with_inputs(base, sites, params, model, interval, direction)
+
+
+def soma_and_distal(ds: xr.Dataset, **_) -> xr.Dataset:
+    """The somatic trace and the trace at the most distal synapse (the last recorded compartment;
+    the soma for the point neuron)."""
+    return xr.Dataset(
+        {
+            "v_soma": ds.v.sel(compartment=0, drop=True),
+            "v_distal": ds.v.isel(compartment=-1, drop=True),
+        }
+    )
+
+
 def compute(params: dict, progress) -> xr.Dataset:
-    """Every configuration, interval and direction on the dendritic cell and the point neuron."""
+    """Every configuration, interval and direction on the dendritic cell and the point neuron,
+    through the sweep engine: one compiled model per structure and process, every point cached."""
     base, sites = _cell(params)
-    intervals = list(params["intervals_ms"])
+    intervals = [float(i) for i in params["intervals_ms"]]
     directions = ["IN", "OUT"]
     models = [*CONFIGS, "point"]
-    n_total = len(models) * len(intervals) * len(directions)
-    done = 0
-    duration = params["duration_ms"] * ms
-    dt = params["dt_ms"] * ms
-    record_dt = params["record_dt_ms"] * ms
     distal = int(sites[-1])
-    soma_v, distal_v = {}, {}
-    model = None
-    for config in CONFIGS:
-        for interval in intervals:
-            for direction in directions:
-                cell = _with_inputs(base, sites, params, config, interval, direction)
-                if model is None:
-                    model = Model(
-                        cell, duration, dt=dt, record={"v": [0, distal]}, record_dt=record_dt
-                    )
-                ds = model.run(cell)
-                soma_v[config, interval, direction] = ds.v.sel(compartment=0).values
-                distal_v[config, interval, direction] = ds.v.sel(compartment=distal).values
-                time = ds.time.values
-                done += 1
-                progress(done, n_total, f"{CONFIGS[config]}, {interval:g} ms, {direction}")
-    compile_dend = model.compile_seconds
-    point_model = None
-    for interval in intervals:
-        for direction in directions:
-            cell = point_neuron(_with_inputs(base, sites, params, "kinetic", interval, direction))
-            if point_model is None:
-                point_model = Model(cell, duration, dt=dt, record={"v": 0}, record_dt=record_dt)
-            v = point_model.run(cell).v.sel(compartment=0).values
-            soma_v["point", interval, direction] = v
-            distal_v["point", interval, direction] = v
-            done += 1
-            progress(done, n_total, f"point neuron, {interval:g} ms, {direction}")
+    here = f"{Path(__file__).resolve()}:"
+    # what the cell depends on (not the swept intervals: quick and full mode share points)
+    cell_params = {k: v for k, v in params.items() if k != "intervals_ms"}
+    n_cell = len(CONFIGS) * len(intervals) * len(directions)
+    n_total = n_cell + len(intervals) * len(directions)
 
-    def cube(store):
-        return np.array([[[store[m, i, d] for d in directions] for i in intervals] for m in models])
+    def sweep(name: str, kinds: list, record: dict) -> xr.Dataset:
+        offset = 0 if name == "cell" else n_cell
+        return run_sweep(
+            Sweep(
+                f"sequence_direction-{name}",
+                {"model": kinds, "interval": intervals, "direction": directions},
+                make_cell=here + "sequence_cell",
+                reduce=here + "soma_and_distal",
+                duration=params["duration_ms"] * ms,
+                dt=params["dt_ms"] * ms,
+                record=record,
+                record_dt=params["record_dt_ms"] * ms,
+                constants={"params": cell_params},
+            ),
+            progress=lambda n, t, label: progress(offset + n, n_total, label),
+        )
 
+    # two structures, two sweeps: the point neuron has no distal compartment to record
+    cell = sweep("cell", list(CONFIGS), {"v": [0, distal]})
+    point = sweep("point", ["point"], {"v": [0]})
+    runs = xr.concat([cell, point], "model", join="exact").sel(
+        model=models, interval=intervals, direction=directions
+    )
     table = base.morphology.compartments
     return xr.Dataset(
         {
             "v_soma": (
                 ("model", "interval", "direction", "time"),
-                cube(soma_v),
+                runs.v_soma.transpose("model", "interval", "direction", "time").values,
                 {"units": "mV", "long_name": "somatic membrane potential"},
             ),
             "v_distal": (
                 ("model", "interval", "direction", "time"),
-                cube(distal_v),
+                runs.v_distal.transpose("model", "interval", "direction", "time").values,
                 {"units": "mV", "long_name": "membrane potential at the most distal synapse"},
             ),
         },
@@ -253,15 +283,14 @@ def compute(params: dict, progress) -> xr.Dataset:
             "model": models,
             "interval": ("interval", np.array(intervals), {"units": "ms"}),
             "direction": directions,
-            "time": ("time", time, {"units": "ms"}),
+            "time": ("time", runs.time.values, {"units": "ms"}),
             "synapse_distance": ("synapse", table.distance[sites], {"units": "um"}),
         },
         attrs={
             "onset_ms": ONSET,
             "rest_mV": E_REST,
-            "compile_seconds_dendritic": compile_dend,
-            "compile_seconds_point": point_model.compile_seconds,
             "n_compartments": base.morphology.n_compartments,
+            "points_computed": int(cell.attrs["computed"] + point.attrs["computed"]),
         },
     )
 
