@@ -109,6 +109,9 @@ def write_readme() -> Path:
     sw = _read("sweep")
     if sw:
         out += _sweep_md(sw)
+    prof = _read("profile")
+    if prof:
+        out += _profile_md(prof)
     fig = _read("figures_wall_time")
     if fig:
         out += _figures_md(fig)
@@ -164,8 +167,9 @@ def _compare_md(d: dict) -> list[str]:
         "the benchmark process and all its descendants (for `dendrites` the Python process and "
         "the C++ binary it runs), polled from /proc every 5 ms; for `dendrites` measured in a "
         "process that finds the build compiled (the first build's compiler is listed apart). "
-        "`ru_maxrss` of the children is not used: Linux charges a forked child with its parent's "
-        "resident pages until it calls exec.",
+        "A child that is forked but has not yet called exec is skipped (it reports its parent's "
+        "shared pages as its own); `ru_maxrss` of the children is not used for the same reason "
+        "(Linux charges a forked child with its parent's resident pages until exec).",
         "",
         "| compartments | variant | dendrites run s | NEURON s (tables / exact) | Arbor s | "
         "ratio to NEURON (tables / exact) | ratio to Arbor | dendrites compile s "
@@ -251,6 +255,32 @@ def _sweep_md(d: dict) -> list[str]:
     if notes:
         out += [""] + [f"- {n}" for n in notes]
     return [*out, ""]
+
+
+def _profile_md(d: dict) -> list[str]:
+    out = [
+        "## Where the time of a `dendrites` run goes (`profile_run.py`)",
+        "",
+        "One `Model.run(cell)` with a new cell of the same structure, profiled: cProfile for the "
+        "Python side (cumulative seconds; the rows overlap: `device.run` contains the hashing, "
+        "writing and waiting), Brian2's own per-code-object timers for the binary (they add a "
+        "little overhead).",
+        "",
+        *_machine_md(d["machine"], d["loads"]),
+        "",
+    ]
+    for r in d["rows"]:
+        out += [
+            f"**{r['n_compartments']} compartments, {r['variant']}**: run {r['run_seconds']:.2f} s",
+            "",
+            "| part | s |",
+            "|---|---|",
+        ]
+        out += [f"| {k} | {v:.3f} |" for k, v in r["python"].items()]
+        out.append(f"| binary, all profiled code objects | {r['binary_profile_total']:.3f} |")
+        out += [f"| binary: `{k}` | {v:.3f} |" for k, v in r["binary_top"].items()]
+        out.append("")
+    return out
 
 
 def _figures_md(d: dict) -> list[str]:

@@ -1,10 +1,12 @@
 """Benchmark: wall time of ``dendrites figures --quick`` and of the full ``dendrites figures``.
 
-Runs the command with ``--force`` into a temporary folder (``--out`` and ``--results`` there, and
-an empty ``DENDRITES_CACHE``, so C++ builds are compiled as on a fresh checkout; quick mode runs
-first and full mode may reuse the builds it shares with it), never over the repository's
-``figures/``. The time per study is read from the ``compute_seconds`` of each study's JSON record
-(provenance); the command's wall time covers everything (start-up, compilation, figures, gallery).
+Runs the command with ``--force`` into a temporary folder (``--out`` and ``--results`` there),
+never over the repository's ``figures/``, twice per mode: first with an empty
+``DENDRITES_CACHE`` (every C++ build compiled, as on a fresh checkout), then again with the
+builds compiled (the cached sweep points are deleted and ``--force`` recomputes every result).
+The time per study is read from the ``compute_seconds`` of each study's JSON record
+(provenance); the command's wall time covers everything (start-up, compilation, figures,
+gallery).
 Targets: quick < 2 min and full < 15 min for all studies.
 
 Usage: ``.venv/bin/python benchmarks/figures_wall_time.py [--modes quick full] [--workers N]``.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,8 +32,8 @@ import _report  # noqa: E402
 TARGETS = {"quick": 120.0, "full": 900.0}
 
 
-def run_mode(mode: str, tmp: Path, env: dict, workers: int | None) -> dict:
-    out, results = tmp / f"out-{mode}", tmp / f"results-{mode}"
+def run_mode(mode: str, tmp: Path, env: dict, workers: int | None, tag: str) -> dict:
+    out, results = tmp / f"out-{mode}-{tag}", tmp / f"results-{mode}-{tag}"
     cmd = [sys.executable, "-m", "dendrites", "figures", "--force"]
     cmd += ["--out", str(out), "--results", str(results)]
     if mode == "quick":
@@ -49,7 +52,9 @@ def run_mode(mode: str, tmp: Path, env: dict, workers: int | None) -> dict:
         prov = rec.get("provenance") or {}
         if "compute_seconds" in prov:
             studies[rec.get("study", path.stem)] = prov["compute_seconds"]
-    tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
+    tail = [ln for ln in proc.stdout.strip().splitlines() if "stud" in ln][-1:]
+    if proc.returncode:
+        tail += proc.stderr.strip().splitlines()[-3:]
     return {
         "wall_seconds": wall,
         "target_seconds": TARGETS[mode],
@@ -72,13 +77,16 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="dendrites-figures-") as tmp:
         env = dict(os.environ, DENDRITES_CACHE=str(Path(tmp) / "cache"))
         env.pop("DENDRITES_OUT", None)
-        for mode in args.modes:
+        for mode, tag in [(m, t) for m in args.modes for t in ("cold", "compiled")]:
             loads.append(_report.load())
-            modes[mode] = run_mode(mode, Path(tmp), env, args.workers)
+            key = f"{mode}, {'empty build cache' if tag == 'cold' else 'builds compiled'}"
+            if tag == "compiled":  # keep the C++ builds, drop every cached sweep point
+                shutil.rmtree(Path(tmp) / "cache" / "sweeps", ignore_errors=True)
+            modes[key] = run_mode(mode, Path(tmp), env, args.workers, tag)
             loads.append(_report.load())
-            r = modes[mode]
+            r = modes[key]
             print(
-                f"{mode}: {r['wall_seconds']:.1f} s (target {r['target_seconds']:.0f} s, "
+                f"{key}: {r['wall_seconds']:.1f} s (target {r['target_seconds']:.0f} s, "
                 f"exit {r['returncode']}); per study: "
                 + ", ".join(f"{k} {v:.1f} s" for k, v in r["studies"].items()),
                 flush=True,

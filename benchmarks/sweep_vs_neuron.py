@@ -9,8 +9,8 @@ start-up and imports included):
   weights between runs (NEURON's default ``hh`` rate tables; ``--neuron-exact`` adds a second
   NEURON process with exact rates);
 * `dendrites`: ``run_sweep(Sweep(...), workers=2)`` on both cores, (a) with an empty build cache
-  (each worker process generates and compiles the C++ project: both compile at the same time) and
-  (b) with the project already compiled (a second sweep under another name);
+  (the sweep compiles the C++ project once, then the workers copy the build) and (b) with the
+  project already compiled (a second sweep under another name);
 * `dendrites`: one `Model` reused for the 100 runs in one process (1 core).
 
 Target: <= 0.5x NEURON's time. Writes ``benchmarks/results/sweep.json`` and the README.
@@ -122,6 +122,27 @@ def _spawn(mode: str, points: int, env: dict) -> dict:
     return out
 
 
+def sweep_notes(rows: list[dict], points: int) -> list[str]:
+    """Spike-count agreement of every mode with both NEURON configurations."""
+    counts = {r["mode"]: np.array(r["spike_counts"]) for r in rows}
+    notes = []
+    for ref in ("neuron", "neuron_exact"):
+        if ref not in counts:
+            continue
+        same = {m: int(np.sum(c == counts[ref])) for m, c in counts.items() if m != ref}
+        notes.append(
+            f"Points (of {points}) with the same somatic spike count as {ref}: "
+            + ", ".join(f"{m} {k}" for m, k in same.items())
+            + f" ({ref}: {int(counts[ref].min())} to {int(counts[ref].max())} spikes)."
+        )
+    notes.append(
+        "Wall times are of the whole process (interpreter start, imports, set-up, runs); the "
+        "sweep also writes one netCDF file per point. Other processes kept both cores busy "
+        "(see the load), so two workers did not get two free cores."
+    )
+    return notes
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--points", type=int, default=100)
@@ -138,7 +159,7 @@ def main(argv=None) -> None:
     if args.neuron_exact:
         modes.append(("neuron_exact", f"NEURON exact hh rates, {args.points} runs (1 core)"))
     modes += [
-        ("sweep:bench_cold", "dendrites run_sweep, workers=2, empty build cache (2 compiles)"),
+        ("sweep:bench_cold", "dendrites run_sweep, workers=2, empty build cache (compiles once)"),
         ("sweep:bench_warm", "dendrites run_sweep, workers=2, project already compiled"),
         ("model", f"dendrites, one Model reused for {args.points} runs (1 core, compiled)"),
     ]
@@ -157,14 +178,7 @@ def main(argv=None) -> None:
             row["ratio_neuron_exact"] = row["seconds"] / res["neuron_exact"]["seconds"]
         row["spike_counts"] = res[row["mode"]]["spike_counts"]
         row["inner_seconds"] = res[row["mode"]]["inner_seconds"]
-    ref = np.array(res["neuron"]["spike_counts"])
-    same = {r["mode"]: int(np.sum(np.array(r["spike_counts"]) == ref)) for r in rows if r["mode"]}
-    notes = [
-        f"Spike counts equal to NEURON's (default tables) at {same} of {args.points} points "
-        f"(NEURON: {int(ref.min())} to {int(ref.max())} spikes over the sweep).",
-        "Wall times are of the whole process (interpreter start, imports, set-up, runs); the "
-        "sweep also writes one netCDF file per point.",
-    ]
+    notes = sweep_notes(rows, args.points)
     data = {
         "description": (__doc__ or "").split("\n\n", 1)[1].rsplit("Target:", 1)[0].strip(),
         "machine": info,
