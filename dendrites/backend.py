@@ -77,7 +77,6 @@ def _renamed(eqs: str, mapping: dict[str, str]) -> b2.Equations:
 
 
 def _expression_names(expr: str) -> set[str]:
-    from brian2.parsing.rendering import NodeRenderer  # noqa: F401  (ensures parser is loaded)
     from brian2.utils.stringtools import get_identifiers
 
     return set(get_identifiers(expr))
@@ -487,7 +486,7 @@ class Model:
         morph = plan.morph
         clock = b2.Clock(dt=plan.dt * b2.second, name="sim_clock")
         b2_morph = _brian_morphology(morph)
-        neuron_eqs, point_terms = self._neuron_equations()
+        neuron_eqs = self._neuron_equations()
         namespace = {}
         spike_ta = None
         if plan.n_sources:
@@ -648,7 +647,6 @@ class Model:
                 setattr(objects[f"syn_{rname}"], state, expr)
         net = b2.Network(neuron, *extra, *(m for m, _ in monitors.values()))
         objects["net"] = net
-        objects["point_terms"] = point_terms
         return objects
 
     def _monitor_owner(self, var: str) -> str:
@@ -704,7 +702,7 @@ class Model:
             point_terms.append("I_inj")
         if point_terms:
             eqs += b2.Equations(f"I_point = {' + '.join(point_terms)} : amp (point current)")
-        return eqs, point_terms
+        return eqs
 
     def _apply_values(self, objects, vals, direct: bool):
         """Set values on the objects (direct) or return the run_args dict (standalone reruns)."""

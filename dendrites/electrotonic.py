@@ -166,12 +166,9 @@ def point_neuron(cell: Cell, at: int = 0) -> Cell:
     for name, state in cell.channels.items():
         values = {p: arr[[at]].copy() for p, arr in state.values.items()}
         out.channels[name] = ChannelState(state.channel, values)
-    g_active = _membrane_conductance(out) * area
-    if "pas" in out.channels:
-        g_active -= out.channels["pas"].values["g"] * area
-    else:
+    if "pas" not in out.channels:
         out.insert("pas")
-        g_active = _membrane_conductance(out) * area - out.channels["pas"].values["g"] * area
+    g_active = _membrane_conductance(out) * area - out.channels["pas"].values["g"] * area
     g_leak = g_total - g_active[0]
     if g_leak <= 0:
         from .errors import ParameterError
