@@ -124,7 +124,14 @@ class _Plan:
         for state in cell.channels.values():
             present = state.present
             frac = present.mean() if n else 0.0
-            sparse = bool(0 < frac < sparse_threshold)
+            # a channel with events (threshold) always lives in its own group
+            sparse = bool(0 < frac < sparse_threshold) or bool(state.channel.threshold and frac)
+            if state.channel.threshold and not frac:
+                raise PlacementError(
+                    f"channel {state.channel.name!r} fires events (it has a threshold) but its "
+                    f"densities ({', '.join(state.channel.densities)}) are zero everywhere: insert "
+                    "it where it acts with a non-zero density"
+                )
             local = self._local_names(state.channel)
             idx = np.flatnonzero(present) if sparse else np.arange(n)
             self.channels.append(_ChannelPlan(state.channel, sparse, idx, local))
@@ -191,7 +198,7 @@ class _Plan:
             else:
                 idx = _locations(self.morph, where, f"record[{var!r}]")
             for cp in self.channels:
-                if cp.sparse and var.endswith("_" + cp.channel.name):
+                if cp.sparse and var in _group_states(cp.channel):
                     missing = np.setdiff1d(idx, cp.idx)
                     if len(missing):
                         raise PlacementError(
@@ -218,6 +225,8 @@ class _Plan:
                         sorted(ch.parameters),
                         ch.method,
                         ch.initial,
+                        ch.threshold,
+                        ch.reset,
                         cp.sparse,
                     )
                 ).encode()
@@ -258,6 +267,16 @@ class _Plan:
         return h.hexdigest()[:16]
 
 
+def _group_states(ch: Channel) -> set[str]:
+    """Recordable names that live in a channel's own group when it is integrated there."""
+    return {f"{s}_{ch.name}" for s in ch.states}
+
+
+def _fed_name(cur, ch: Channel) -> str:
+    """Neuron variable a channel group sums its current into (conductance or density)."""
+    return f"{'gopen' if cur.ohmic else 'idens'}_{cur.name}_{ch.name}"
+
+
 # ----------------------------------------------------------------------------------- values
 def _values(cell: Cell, plan: _Plan) -> dict[tuple[str, str], np.ndarray]:
     """All run-time values of a cell: (object, variable) -> array in SI units."""
@@ -267,8 +286,8 @@ def _values(cell: Cell, plan: _Plan) -> dict[tuple[str, str], np.ndarray]:
     }
     for cp in plan.channels:
         state = cell.channels[cp.channel.name]
+        reversal = {c.reversal for c in cp.channel.currents if c.ohmic}
         for pname, arr in state.values.items():
-            reversal = {c.reversal for c in cp.channel.currents}
             if not cp.sparse or pname in reversal:
                 vals[("neuron", cp.local[pname])] = arr.copy()
             if cp.sparse:
@@ -388,6 +407,31 @@ def _captured_output(log_path: Path):
             os.dup2(saved[1], 2)
             os.close(saved[0])
             os.close(saved[1])
+
+
+def _build_failure(exc: Exception, log: Path) -> str:
+    """A short message for a failed C++ build: the first error line of the log and the fix."""
+    import re
+
+    if "compilation failed" not in str(exc):  # code generation, not the compiler
+        return f"C++ standalone build failed ({type(exc).__name__}: {str(exc)[:200]})"
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    detail = next(
+        (
+            line.strip()[:160]
+            for pattern in (r"not found|No such file", r"\berror\b", r"\*\*\*")
+            for line in lines
+            if re.search(pattern, line, re.IGNORECASE) and not line.startswith("WARNING")
+        ),
+        str(exc)[:120],
+    )
+    return (
+        f"C++ compilation failed: {detail}. Install a C++ compiler (e.g. `apt-get install g++`) "
+        "or set $CXX to one, or use backend='runtime'"
+    )
 
 
 def _reset_standalone(directory: Path, openmp_threads: int) -> None:
@@ -526,6 +570,8 @@ class Model:
                 len(cp.idx),
                 eqs,
                 method=ch.method,
+                threshold=ch.threshold or None,
+                reset=ch.reset or None,
                 clock=clock,
                 order=-2,
                 name=f"gates_{ch.name}",
@@ -534,11 +580,13 @@ class Model:
             gates.v = b2.linked_var(neuron, "v", index=cp.idx)
             summed = []
             for cur in ch.currents:
-                pre = {nm: f"{nm}_pre" for nm in _expression_names(cur.conductance)}
+                # summed back: the open conductance of an ohmic current, or the density itself
+                expr, unit = (cur.conductance, "siemens") if cur.ohmic else (cur.density, "amp")
+                pre = {nm: f"{nm}_pre" for nm in _expression_names(expr)}
                 summed.append(
                     b2.Equations(
-                        f"gopen__ = {cur.conductance} : siemens/meter**2 (summed)",
-                        gopen__=f"gopen_{cur.name}_{ch.name}_post",
+                        f"x__ = {expr} : {unit}/meter**2 (summed)",
+                        x__=f"{_fed_name(cur, ch)}_post",
                         **pre,
                     )
                 )
@@ -651,7 +699,7 @@ class Model:
 
     def _monitor_owner(self, var: str) -> str:
         for cp in self.plan.channels:
-            if cp.sparse and var.endswith("_" + cp.channel.name):
+            if cp.sparse and var in _group_states(cp.channel):
                 return f"gates_{cp.channel.name}"
         return "neuron"
 
@@ -661,7 +709,7 @@ class Model:
         im_terms = []
         for cp in plan.channels:
             ch = cp.channel
-            reversal = {c.reversal for c in ch.currents}
+            reversal = {c.reversal for c in ch.currents if c.ohmic}
             params = ch.parameters if not cp.sparse else {p: ch.parameters[p] for p in reversal}
             eqs += parameter_equations(params, names=cp.local)
             if not cp.sparse:
@@ -669,10 +717,17 @@ class Model:
             for cur in ch.currents:
                 iname = f"I_{cur.name}_{ch.name}"
                 if cp.sparse:
-                    gname = f"gopen_{cur.name}_{ch.name}"
+                    fed = _fed_name(cur, ch)
+                    if cur.ohmic:
+                        eqs += b2.Equations(
+                            f"{fed} : siemens/meter**2\n"
+                            f"{iname} = {fed}*({cp.local[cur.reversal]} - v) : amp/meter**2"
+                        )
+                    else:
+                        eqs += b2.Equations(f"{fed} : amp/meter**2\n{iname} = {fed} : amp/meter**2")
+                elif not cur.ohmic:
                     eqs += b2.Equations(
-                        f"{gname} : siemens/meter**2\n"
-                        f"{iname} = {gname}*({cp.local[cur.reversal]} - v) : amp/meter**2"
+                        f"I__ = {cur.density} : amp/meter**2", I__=iname, **cp.local
                     )
                 else:
                     eqs += b2.Equations(
@@ -753,12 +808,7 @@ class Model:
                         directory=str(self.directory), compile=True, run=False, clean=False
                     )
             except Exception as exc:  # compiler missing or failing
-                raise BuildError(
-                    f"C++ standalone build failed ({type(exc).__name__}: {str(exc)[:200]}). "
-                    "Is a C++ compiler installed (e.g. `apt-get install g++`)? Or use "
-                    "backend='runtime'",
-                    str(log),
-                ) from None
+                raise BuildError(_build_failure(exc, log), str(log)) from None
             self.compile_seconds = time.perf_counter() - t0
             (self.directory / _BUILT).touch()
             _ACTIVE["model"] = self

@@ -24,7 +24,8 @@ __all__ = ["input_resistance", "membrane_time_constant", "point_neuron", "system
 
 
 def _membrane_conductance(cell: Cell) -> np.ndarray:
-    """Resting membrane conductance per unit area (S/m2) of every compartment."""
+    """Resting membrane conductance per unit area (S/m2) of every compartment (ohmic currents;
+    current sources such as the dCaAP are not conductances)."""
     g = np.zeros(cell.n_compartments)
     for state in cell.channels.values():
         ch = state.channel
@@ -33,6 +34,8 @@ def _membrane_conductance(cell: Cell) -> np.ndarray:
             continue
         idx = np.flatnonzero(present)
         for cur in ch.currents:
+            if not cur.ohmic:  # a current source (the dCaAP) adds no conductance
+                continue
             params = {p: state.values[p][idx] * _unit(ch.parameters[p]) for p in ch.parameters}
             value = evaluate(cur.conductance, cell.v_init[idx] * 1e3 * mV, ch, **params)
             g[idx] += np.asarray(value, dtype=float)

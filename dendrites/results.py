@@ -4,15 +4,25 @@ Every simulation returns a Dataset with dims ``time`` and ``compartment`` (``tri
 compartment coordinates (section, region, path distance, x, y, z, diameter), a ``units`` attribute
 on every variable and coordinate, and provenance in the Dataset's attrs: the cell's full
 description, a parameter hash, dt, duration, backend, and the versions of `dendrites` and Brian2.
+
+Files are written atomically with a sha256 checksum next to them (``<file>.sha256``), and read only
+as netCDF (never unpickled): a damaged, truncated or foreign file is refused with a
+:class:`~dendrites.errors.ResultsError` naming it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import errno
 import hashlib
+import io
 import json
 import os
+import re
+import socket
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,16 +30,27 @@ import xarray as xr
 
 from .errors import ResultsError
 
-__all__ = ["SCHEMA_VERSION", "load_dataset", "parameter_hash", "save_dataset", "to_dataset"]
+__all__ = [
+    "CHECKSUM_SUFFIX",
+    "SCHEMA_VERSION",
+    "checksum_path",
+    "ensure_folder",
+    "load_dataset",
+    "parameter_hash",
+    "remove_stale_temporaries",
+    "save_dataset",
+    "to_dataset",
+]
 
 #: Bumped whenever the layout of stored Datasets changes.
 SCHEMA_VERSION = 1
 
 _UNIT_SCALE = {
     "volt": (1e3, "mV"),
+    "second": (1e3, "ms"),
     "amp": (1e9, "nA"),
     "siemens": (1e9, "nS"),
-    "amp / (meter ** 2)": (0.1, "uA/cm2"),
+    "amp / (meter ** 2)": (100.0, "uA/cm2"),  # 1 A/m2 = 100 uA/cm2
     "siemens / (meter ** 2)": (0.1, "mS/cm2"),
 }
 
@@ -108,39 +129,299 @@ def to_dataset(model, cell, data: dict) -> xr.Dataset:
     return xr.Dataset(variables, coords=coords, attrs=attrs)
 
 
-def save_dataset(ds: xr.Dataset, path) -> Path:
-    """Write `ds` to netCDF atomically (temporary file in the same folder, then rename).
+#: Suffix of the checksum file written next to every saved Dataset (``sha256sum`` format).
+CHECKSUM_SUFFIX = ".sha256"
 
-    A run interrupted while writing leaves the previous file (or none), never a truncated one.
-    """
+#: Seconds a reader or writer waits for another process's rename of the same folder.
+_LOCK_TIMEOUT = 120.0
+
+#: Name of the lock file that pairs a data file with its checksum file (see :func:`save_dataset`).
+_LOCK_NAME = ".dendrites.lock"
+
+
+def checksum_path(path) -> Path:
+    """The checksum file of a results file: ``<path>.sha256``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    return path.with_name(path.name + CHECKSUM_SUFFIX)
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+
+
+#: Temporary files are named ``.<name>.<pid>@<host>.<random>.tmp``, so that a sweep can tell the
+#: files of a killed writer from those of a live one (two sweeps may share a folder).
+_TEMPORARY = re.compile(r"\.(\d+)@([A-Za-z0-9-]+)\.[^.]+\.tmp$")
+
+
+def _temporary(path: Path) -> Path:
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}@{_host()}.", suffix=".tmp", dir=path.parent
+    )
     os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; results are meant to be read
+    return Path(tmp)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but belongs to another user
+        return True
+    return True
 
 
-def load_dataset(path, expected_hash: str | None = None) -> xr.Dataset:
-    """Read a stored Dataset and check its schema version (and parameter hash if given).
+def remove_stale_temporaries(folder, max_age: float = 86400.0) -> int:
+    """Delete the temporary files that killed writers left in `folder`.
+
+    A temporary file of a writer on this machine is removed when that process no longer exists;
+    one of another machine (a shared folder) or of an unknown name only when older than `max_age`
+    seconds. Files of live writers are never touched.
+
+    Returns
+    -------
+    int
+        The number of files removed.
+    """
+    removed = 0
+    now = time.time()
+    for tmp in Path(folder).glob(".*.tmp"):
+        match = _TEMPORARY.search(tmp.name)
+        try:
+            age = now - tmp.stat().st_mtime
+        except OSError:  # removed meanwhile
+            continue
+        if match and match.group(2) == _host() and os.name == "posix":
+            stale = not _alive(int(match.group(1)))
+        else:
+            stale = age > max_age
+        if stale:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed += 1
+    return removed
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path, write: bool):
+    """Hold the folder's lock, which makes a data file and its checksum file change together.
+
+    A reader in a folder where the lock file cannot be created (a read-only folder, where no one
+    can be writing) reads without it.
+    """
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(folder / _LOCK_NAME), timeout=_LOCK_TIMEOUT)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ResultsError(
+            f"{folder}: {_LOCK_NAME} has been held by another process for {_LOCK_TIMEOUT:g} s"
+        ) from None
+    except OSError:
+        if write:
+            raise
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _fsync(path: Path, directory: bool = False) -> None:
+    if directory and os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+_DISK_FULL = "free some disk space, or write to another folder"
+_READ_ONLY = "the folder is not writable: make it writable, or write to another folder"
+_FILE_IN_THE_WAY = "part of that path is a file, not a folder: move it, or write to another folder"
+_FIXES = {
+    getattr(errno, name): fix
+    for name, fix in [
+        ("ENOSPC", _DISK_FULL),
+        ("EDQUOT", _DISK_FULL),
+        ("EFBIG", "the file is larger than this file system or process allows; write elsewhere"),
+        ("EROFS", _READ_ONLY),
+        ("EACCES", _READ_ONLY),
+        ("EPERM", _READ_ONLY),
+        ("ENOTDIR", _FILE_IN_THE_WAY),
+        ("EEXIST", _FILE_IN_THE_WAY),
+    ]
+    if hasattr(errno, name)
+}
+
+
+def _errno(exc: BaseException) -> int | None:
+    code = getattr(exc, "errno", None)
+    if isinstance(code, int):
+        return code
+    found = re.search(r"errno = (\d+)", str(exc))  # HDF5 errors raised as RuntimeError
+    return int(found.group(1)) if found else None
+
+
+def _write_error(path: Path, exc: BaseException, tail: str = "") -> ResultsError:
+    """A short :class:`ResultsError` for a failed write: the path, the reason and the fix."""
+    code = _errno(exc)
+    if code is not None:
+        reason = f"{os.strerror(code)} ({errno.errorcode.get(code, code)})"
+    else:
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    fix = _FIXES.get(code, "check that the folder exists and is writable, or write elsewhere")
+    err = ResultsError(f"cannot write {path}: {reason}; {fix}{tail}")
+    err.path = str(path)
+    err.errno = code
+    return err
+
+
+def ensure_folder(folder) -> Path:
+    """Create `folder` (and its parents) for results.
 
     Raises
     ------
     ResultsError
-        The file is not a `dendrites` results file, has another schema version, or was computed
-        with other parameters.
+        The folder cannot be created (a file in the way, a read-only parent); the message names the
+        folder and the fix.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_error(folder, exc) from None
+    return folder
+
+
+def save_dataset(ds: xr.Dataset, path) -> Path:
+    """Write `ds` to netCDF atomically, with its sha256 in ``<path>.sha256``.
+
+    The Dataset and its checksum are written to temporary files in the same folder and flushed to
+    disk; then, holding the folder's lock, the data file and the checksum file are renamed into
+    place. A run interrupted while writing (killed, disk full) leaves the previous file (or none),
+    never a truncated one, and :func:`load_dataset` can tell a damaged file from a good one.
+
+    Returns
+    -------
+    Path
+        `path`.
+
+    Raises
+    ------
+    ResultsError
+        The file cannot be written (disk full, read-only folder, a file where a folder should be);
+        the message names the path and the fix, and nothing is left at `path`.
     """
     path = Path(path)
+    ensure_folder(path.parent)
+    sidecar = checksum_path(path)
+    temporaries: list[Path] = []
     try:
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
+        temporaries.append(_temporary(path))
+        ds.to_netcdf(temporaries[0], engine="h5netcdf")
+        _fsync(temporaries[0])  # a disk full at flush time fails here, before any rename
+        digest = _sha256(temporaries[0])
+        temporaries.append(_temporary(sidecar))
+        with open(temporaries[1], "w", encoding="ascii") as f:
+            f.write(f"{digest}  {path.name}\n")
+            f.flush()
+            os.fsync(f.fileno())
+        with _folder_lock(path.parent, write=True):
+            sidecar.unlink(missing_ok=True)  # a data file without a checksum counts as missing
+            os.replace(temporaries[0], path)
+            os.replace(temporaries[1], sidecar)
+        with contextlib.suppress(OSError):
+            _fsync(path.parent, directory=True)
+    except (OSError, RuntimeError) as exc:
+        for tmp in temporaries:
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, RuntimeError) and _errno(exc) is None:
+            raise  # not an I/O failure
+        raise _write_error(path, exc, f" (nothing was written to {path.name})") from None
+    except BaseException:
+        for tmp in temporaries:
+            tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _read_verified(path: Path, require_checksum: bool) -> bytes:
+    """The bytes of `path`, checked against its checksum file."""
+    sidecar = checksum_path(path)
+    locked = require_checksum or sidecar.exists()
+    try:
+        with _folder_lock(path.parent, write=False) if locked else contextlib.nullcontext():
+            data = path.read_bytes()
+            try:
+                stored = sidecar.read_bytes()
+            except FileNotFoundError:
+                stored = None
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    if stored is None:
+        if require_checksum:
+            raise ResultsError(
+                f"{path}: no checksum file {sidecar.name} (written by an older dendrites, or its "
+                "writer was interrupted), so it cannot be verified"
+            )
+        return data
+    expected = stored.split(b" ", 1)[0].strip().decode("ascii", "replace").lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", expected):
+        raise ResultsError(f"{sidecar}: not a sha256 checksum file")
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise ResultsError(
+            f"{path}: checksum mismatch, the file is corrupt or was changed after it was written "
+            f"(sha256 {actual[:12]}…, {sidecar.name} says {expected[:12]}…)"
+        )
+    return data
+
+
+def load_dataset(path, expected_hash: str | None = None, require_checksum: bool = False):
+    """Read a stored Dataset and check its checksum, schema version and parameter hash.
+
+    Parameters
+    ----------
+    path : path
+        A netCDF file written by :func:`save_dataset`.
+    expected_hash : str, optional
+        The parameter hash the file must have been computed with.
+    require_checksum : bool
+        Refuse a file without a checksum file (caches); otherwise a checksum file is checked when
+        present. Only netCDF is read (no pickle, whatever the file contains).
+
+    Raises
+    ------
+    ResultsError
+        The file cannot be read, fails its checksum, is not a `dendrites` results file, has another
+        schema version, or was computed with other parameters.
+    """
+    path = Path(path)
+    data = _read_verified(path, require_checksum)
+    try:
+        with xr.open_dataset(io.BytesIO(data), engine="h5netcdf") as ds:
             ds = ds.load()
-    except (OSError, ValueError) as exc:
-        raise ResultsError(f"{path}: not a readable netCDF results file ({exc})") from None
+    except Exception as exc:  # anything the netCDF/HDF5 parser says about a damaged file
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise ResultsError(
+            f"{path}: not a readable netCDF results file ({type(exc).__name__}: {reason})"
+        ) from None
     version = ds.attrs.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ResultsError(

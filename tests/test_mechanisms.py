@@ -18,7 +18,7 @@ from brian2.equations.equations import DIFFERENTIAL_EQUATION, SUBEXPRESSION
 from brian2.equations.unitcheck import check_dimensions
 from brian2.parsing.statements import parse_statement
 from brian2.parsing.sympytools import str_to_sympy
-from brian2.units import meter, mM, ms, mV, nS, second, siemens, volt
+from brian2.units import amp, meter, mM, ms, mV, nS, second, siemens, volt
 from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimensions
 from brian2.utils.stringtools import get_identifiers
 
@@ -235,11 +235,17 @@ def test_channel_currents_have_conductance_densities_and_reversals(name):
     assert isinstance(channel, Channel)
     variables = _variables(channel, Equations(channel.equations))
     for current in channel.currents:
-        assert "v" not in get_identifiers(current.conductance)
-        check_dimensions(current.conductance, (siemens / meter**2).dim, variables)
-        assert get_dimensions(channel.parameters[current.reversal]) == volt.dim
+        if current.ohmic:
+            assert "v" not in get_identifiers(current.conductance)
+            check_dimensions(current.conductance, (siemens / meter**2).dim, variables)
+            assert get_dimensions(channel.parameters[current.reversal]) == volt.dim
+        else:  # a current source (the dCaAP): a density, not a conductance
+            assert "v" not in get_identifiers(current.density)
+            check_dimensions(current.density, (amp / meter**2).dim, variables)
+    ohmic = all(c.ohmic for c in channel.currents)
     for density in channel.densities:
-        assert get_dimensions(channel.parameters[density]) == (siemens / meter**2).dim
+        expected = siemens / meter**2 if ohmic else amp / meter**2
+        assert get_dimensions(channel.parameters[density]) == expected.dim
 
 
 @pytest.mark.parametrize("name", sorted(set(ALL_MECHANISMS) - set(CHANNELS)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..errors import ParameterError, did_you_mean
 from .base import Channel, Current, Receptor, evaluate
+from .dcaap import dcaap
 from .expsyn import expsyn, expsyn_receptor
 from .hh import hh
 from .kinetic_nmda import KINETIC_NMDA_RATES, alpha_ampa, ampa_alpha, kinetic_nmda, nmda_kinetic
@@ -26,6 +27,7 @@ __all__ = [
     "alpha_ampa",
     "ampa",
     "ampa_alpha",
+    "dcaap",
     "evaluate",
     "expsyn",
     "expsyn_receptor",
@@ -40,7 +42,7 @@ __all__ = [
 ]
 
 #: Membrane channels by name.
-CHANNELS: dict[str, Channel] = {"pas": passive, "hh": hh}
+CHANNELS: dict[str, Channel] = {"pas": passive, "hh": hh, "dcaap": dcaap}
 #: Synaptic receptors by name.
 RECEPTORS: dict[str, Receptor] = {
     **_DOUBLE_EXPONENTIAL_RECEPTORS,

@@ -27,7 +27,7 @@ from brian2.core.functions import DEFAULT_CONSTANTS, DEFAULT_FUNCTIONS
 from brian2.core.namespace import DEFAULT_UNITS
 from brian2.equations.equations import Equations
 from brian2.parsing.rendering import NumpyNodeRenderer
-from brian2.units.allunits import volt
+from brian2.units.allunits import second, volt
 from brian2.units.fundamentalunits import (
     DimensionMismatchError,
     Quantity,
@@ -50,7 +50,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Current:
-    """One ionic current of a channel: ``I = g_open * (E - v)``.
+    """One current of a channel: ohmic, ``I = g_open * (E - v)``, or a given current density.
 
     Parameters
     ----------
@@ -62,11 +62,37 @@ class Current:
         parameters (e.g. ``"gnabar*m**3*h"``). Must not contain ``v``.
     reversal : str
         Name of the channel parameter holding the reversal potential.
+    density : str
+        For a current that is not ohmic (a phenomenological current source such as the dCaAP):
+        its density in amp/meter**2, positive depolarising (inward), as an expression in the
+        channel's states, parameters and ``t``. Must not contain ``v``. Give either `density` or
+        both `conductance` and `reversal`.
     """
 
     name: str
-    conductance: str
-    reversal: str
+    conductance: str = ""
+    reversal: str = ""
+    density: str = ""
+
+    def __post_init__(self):
+        if bool(self.conductance) != bool(self.reversal) or bool(self.density) == bool(
+            self.conductance
+        ):
+            raise ParameterError(
+                "currents",
+                f"current {self.name!r}: give either a conductance and a reversal parameter "
+                "(ohmic) or a density (a current source), not both or neither",
+            )
+
+    @property
+    def ohmic(self) -> bool:
+        """Whether the current is ``g_open * (E - v)`` (else it is a given density)."""
+        return not self.density
+
+    def __str__(self) -> str:
+        if self.ohmic:
+            return f"I_{self.name} = {self.conductance}*({self.reversal} - v)"
+        return f"I_{self.name} = {self.density}"
 
 
 @dataclass(frozen=True)
@@ -96,6 +122,15 @@ class Channel:
         Brian2 integration method for the states.
     reference : str
         Where the equations and default values come from.
+    threshold : str
+        Optional event condition (in ``v``, ``t``, states and parameters), checked after every
+        time step in each compartment that has the channel: for mechanisms that fire
+        all-or-none events, such as the dCaAP. Channels with a threshold are always integrated in
+        their own group over the compartments that have them.
+    reset : str
+        Statements run in a compartment when its `threshold` condition holds (``v`` there is the
+        membrane potential at the end of the step that crossed it); they may set states, not
+        ``v``.
     """
 
     name: str
@@ -106,9 +141,17 @@ class Channel:
     initial: dict[str, str] = field(default_factory=dict)
     method: str = "exponential_euler"
     reference: str = ""
+    threshold: str = ""
+    reset: str = ""
+
+    def __post_init__(self):
+        if self.reset and not self.threshold:
+            raise ParameterError("reset", f"channel {self.name!r} has a reset but no threshold")
 
     def __hash__(self) -> int:  # dict fields are unhashable; equal channels share these fields
-        return hash((self.name, self.equations, self.currents, self.densities))
+        return hash(
+            (self.name, self.equations, self.currents, self.densities, self.threshold, self.reset)
+        )
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -117,7 +160,7 @@ class Channel:
 
     def __str__(self) -> str:
         params = ", ".join(f"{k}={v}" for k, v in self.parameters.items())
-        cur = ", ".join(f"I_{c.name} = {c.conductance}*({c.reversal} - v)" for c in self.currents)
+        cur = ", ".join(str(c) for c in self.currents)
         return f"Channel {self.name!r}: {cur}; defaults {params}; ref: {self.reference}"
 
 
@@ -211,7 +254,8 @@ def evaluate(expression: str, v, mechanism: Channel | Receptor, **overrides) -> 
         Values replacing parameter defaults, by the parameter's name (``Mg=2*mM`` for the NMDA
         block), or giving states (``m=0.5``). States not given take their initial value
         (for :data:`~dendrites.mechanisms.hh.hh` the steady state at `v`), or zero if the mechanism
-        does not define one. Arrays broadcast against `v`.
+        does not define one. Arrays broadcast against `v`. ``t`` (a time) may be given for
+        formulas that use it.
 
     Returns
     -------
@@ -247,6 +291,8 @@ def evaluate(expression: str, v, mechanism: Channel | Receptor, **overrides) -> 
             expected = get_dimensions(parameters[name])
         elif name in eqs.names:
             expected = eqs[name].dim
+        elif name == "t":  # time, for mechanisms whose formulas depend on it (the dCaAP)
+            expected = second.dim
         else:
             hint = did_you_mean(name, sorted(known))
             raise ParameterError(
