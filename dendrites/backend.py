@@ -20,7 +20,8 @@ Design points (see ``../shared/brian2-notes.md`` for the measurements behind the
   in the ``before_groups`` slot, and the synapses' ``on_pre`` runs right after it. An event at time
   ``t`` therefore acts on the cable update from ``t`` to ``t + dt``, as in NEURON, instead of one
   step late (Brian2's default puts thresholds and synaptic propagation after the state update).
-  Spike trains and current waveforms are `TimedArray` values, which ``run_args`` can replace.
+  Spike trains (one bit per step and source, 52 sources per float64 column) and current waveforms
+  are `TimedArray` values, which ``run_args`` can replace.
 * Values are applied with ``device.apply_run_args()`` *before* the run starts, so that capacitance
   or axial resistivity given at run time enter the cable matrix (a silent error otherwise).
 """
@@ -267,6 +268,14 @@ class _Plan:
         return h.hexdigest()[:16]
 
 
+#: Spike sources packed into one float64 column of the spike table (exact integers < 2**52).
+_BITS_PER_COLUMN = 52
+
+
+def _n_spike_columns(n_sources: int) -> int:
+    return -(-n_sources // _BITS_PER_COLUMN)
+
+
 def _group_states(ch: Channel) -> set[str]:
     """Recordable names that live in a channel's own group when it is integrated there."""
     return {f"{s}_{ch.name}" for s in ch.states}
@@ -306,13 +315,18 @@ def _values(cell: Cell, plan: _Plan) -> dict[tuple[str, str], np.ndarray]:
         for p, d in rec.block_parameters.items():
             vals[("neuron", f"{p}_{rname}")] = np.asarray(_si(d))
     if plan.n_sources:
-        spikes = np.zeros((plan.n_steps + 1, plan.n_sources))
+        # one bit per step and source: source i is bit i % 52 of column i // 52, each column a
+        # float64 holding an exact integer below 2**52 (52x smaller than a float per source, for
+        # Brian2 to write and hash at every run)
+        bits = np.zeros((plan.n_steps + 1, _n_spike_columns(plan.n_sources)), dtype=np.int64)
         for gname, group in cell.synapses.items():
             src = plan.source_of_group[gname]
             for k, train in enumerate(group.spikes):
-                steps = np.round(np.asarray(train) / plan.dt).astype(np.int64)
-                spikes[steps[steps <= plan.n_steps], src[k]] = 1.0
-        vals[("spike_ta", "values")] = spikes
+                steps = np.unique(np.round(np.asarray(train) / plan.dt).astype(np.int64))
+                steps = steps[steps <= plan.n_steps]
+                col, bit = divmod(int(src[k]), _BITS_PER_COLUMN)
+                bits[steps, col] |= np.int64(1) << bit
+        vals[("spike_ta", "values")] = bits.astype(np.float64)
     if plan.electrode_cols:
         t = np.arange(plan.n_steps + 1) * plan.dt
         clamp = np.zeros((plan.n_steps + 1, len(plan.electrode_cols) + 1))
@@ -606,7 +620,8 @@ class Model:
             src = b2.NeuronGroup(
                 plan.n_sources,
                 "",
-                threshold="spike_ta(t, i) > 0.5",
+                threshold=f"floor(spike_ta(t, i // {_BITS_PER_COLUMN}) / "
+                f"2.0**(i % {_BITS_PER_COLUMN})) % 2 > 0.5",
                 reset="",
                 clock=clock,
                 name="sources",
@@ -859,7 +874,7 @@ class Model:
             }
             self._run_binary(self._apply_values(self._objects, changed, direct=False), cell)
         data = self._collect(cell)
-        return to_dataset(self, cell, data)
+        return to_dataset(self, cell, data, vals)
 
     def _is_live(self) -> bool:
         """Whether Brian2's standalone device still holds this model's compiled project (another

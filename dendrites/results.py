@@ -94,8 +94,9 @@ def compartment_coords(morph, index: np.ndarray) -> dict:
     }
 
 
-def to_dataset(model, cell, data: dict) -> xr.Dataset:
-    """Build the Dataset of one run from the arrays read by the backend."""
+def to_dataset(model, cell, data: dict, vals: dict | None = None) -> xr.Dataset:
+    """Build the Dataset of one run from the arrays read by the backend (`vals`: the run's
+    values, recomputed from `cell` when not given)."""
     from .backend import _values
 
     plan = model.plan
@@ -109,7 +110,7 @@ def to_dataset(model, cell, data: dict) -> xr.Dataset:
         variables[var] = (("time", "compartment"), full * scale, {"units": shown})
     coords = {"time": ("time", time, {"units": "ms", "long_name": "time"})}
     coords.update(compartment_coords(plan.morph, union))
-    vals = _values(cell, plan)
+    vals = _values(cell, plan) if vals is None else vals
     phash = parameter_hash(plan.key, *[vals[k] for k in sorted(vals)])
     attrs = {
         "schema_version": SCHEMA_VERSION,
