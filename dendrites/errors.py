@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "BuildError",
+    "CacheWarning",
     "DendritesError",
     "DivergenceError",
     "ParameterError",
@@ -100,7 +101,17 @@ class BuildError(DendritesError, RuntimeError):
 
 
 class ResultsError(DendritesError, ValueError):
-    """A stored results file does not match what was asked for (schema or parameter hash)."""
+    """A results file cannot be used or written.
+
+    Raised when a stored file does not match what was asked for (schema version, parameter hash),
+    is not readable netCDF, fails its checksum, or cannot be written (disk full, read-only folder).
+    The message names the file and, for write failures, the fix.
+    """
+
+
+class CacheWarning(UserWarning):
+    """A cached result file was unusable (corrupt, without a valid checksum, another schema) and
+    is recomputed. The message names the file and why it was rejected."""
 
 
 def did_you_mean(name, options: Iterable) -> str:

@@ -54,12 +54,13 @@ import platform
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
 from . import paths
-from .errors import DendritesError, ParameterError, ResultsError
+from .errors import CacheWarning, DendritesError, ParameterError, ResultsError
 
 __all__ = [
     "REQUIRED",
@@ -421,14 +422,20 @@ def _parameters(module: ModuleType, name: str, quick: bool) -> dict:
 
 
 def _load_cached(path: Path, key: str):
+    """The stored result at `path`, or None when it must be computed.
+
+    A file that fails its checksum (truncated, damaged), has no checksum file, cannot be read or
+    has another schema is treated as missing, with a :class:`~dendrites.errors.CacheWarning`
+    naming it.
+    """
     from .results import load_dataset
 
     if not path.is_file():
         return None
     try:
-        ds = load_dataset(path)
+        ds = load_dataset(path, require_checksum=True)
     except ResultsError as exc:
-        log.warning("%s: %s; recomputing", path.name, exc)
+        warnings.warn(f"{exc}; recomputing", CacheWarning, stacklevel=3)
         return None
     if ds.attrs.get("study_key") != key:
         log.warning("%s: stored under another study key; recomputing", path.name)
@@ -461,7 +468,12 @@ def _compute(module, name: str, params: dict, key: str, quick: bool, path: Path,
         study_created=_now(),
         study_compute_seconds=round(seconds, 3),
     )
-    save_dataset(ds, path)
+    try:
+        save_dataset(ds, path)
+    except ResultsError as exc:
+        raise ResultsError(
+            f"{name}: {exc} (choose another results folder with --results or results_dir=)"
+        ) from None
     return seconds
 
 

@@ -4,8 +4,11 @@ A :class:`Sweep` names a grid of parameters and a function that builds the cell 
 (``make_cell(**point) -> Cell``); every point must have the same structure (the same synapse
 sites, electrodes and channel placement), so each process compiles the C++ project once and runs
 every point it gets through ``run_args``. Each finished point is written at once, atomically, to
-``<cache>/sweeps/<name>/<hash>.nc``: an interrupted sweep (Ctrl-C, a killed process, a lost
-worker) resumes where it stopped and never reads a truncated file. Points run serially, on the
+``<cache>/sweeps/<name>/<hash>.nc`` with its sha256 in ``<hash>.nc.sha256``: an interrupted sweep
+(Ctrl-C, a killed process, a lost worker, a full disk) resumes where it stopped, and a point file
+that is truncated or damaged, or has no checksum, is recomputed (with a
+:class:`~dendrites.errors.CacheWarning`). Several processes may run the same sweep on one cache
+folder at once. Points run serially, on the
 local cores (processes), or on an existing Dask distributed cluster (``scheduler=ADDRESS``); all
 three give identical results.
 
@@ -30,6 +33,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -38,7 +42,8 @@ from pathlib import Path
 
 import xarray as xr
 
-from .errors import ParameterError, ResultsError
+from .errors import CacheWarning, ParameterError, ResultsError, did_you_mean
+from .results import ensure_folder, remove_stale_temporaries
 
 __all__ = ["Sweep", "configure", "run_sweep", "sweep_points"]
 
@@ -149,7 +154,13 @@ def _resolve(ref: str | None):
         sys.modules[spec.name] = obj
         spec.loader.exec_module(obj)
     for part in qual.split("."):
-        obj = getattr(obj, part)
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            names = [n for n in dir(obj) if not n.startswith("_")]
+            raise ParameterError(
+                "make_cell", f"{ref!r}: no {part!r} there{did_you_mean(part, names)}"
+            ) from None
     _LOADED[ref] = obj
     return obj
 
@@ -238,15 +249,28 @@ def _run_point(spec: dict, point: dict, path: str, point_hash: str) -> str:
 
 
 def _load_point(path: Path, point_hash: str) -> xr.Dataset | None:
+    """The stored Dataset of a point, or None when it must be (re)computed.
+
+    A file that fails its checksum (truncated, damaged), has no checksum file, or cannot be read
+    is treated as missing, with a :class:`~dendrites.errors.CacheWarning` naming it.
+    """
     from .results import load_dataset
 
     if not path.exists():
         return None
     try:
-        ds = load_dataset(path)
-    except ResultsError:
+        ds = load_dataset(path, require_checksum=True)
+    except ResultsError as exc:
+        warnings.warn(f"{exc}; recomputing this point", CacheWarning, stacklevel=3)
         return None
     return ds if ds.attrs.get("point_hash") == point_hash else None
+
+
+def _kept(paths: list[Path]) -> int:
+    """How many points have a stored file and its checksum file."""
+    from .results import checksum_path
+
+    return sum(1 for p in paths if p.exists() and checksum_path(p).exists())
 
 
 # ------------------------------------------------------------------------------ the sweep
@@ -286,10 +310,10 @@ def run_sweep(
         scheduler = _DEFAULTS["scheduler"] or os.environ.get("DENDRITES_SCHEDULER") or None
     spec = _spec(sweep)
     digests = (_source_digest(spec["make_cell"]), _source_digest(spec["reduce"]))
-    folder = Path(cache) if cache is not None else cache_dir() / "sweeps" / sweep.name
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob(".*.tmp"):  # left by a killed writer; never a result
-        stale.unlink(missing_ok=True)
+    folder = ensure_folder(
+        Path(cache) if cache is not None else cache_dir() / "sweeps" / sweep.name
+    )
+    remove_stale_temporaries(folder)  # left by killed writers (never by a live one); not results
     points = sweep_points(sweep)
     hashes = [_point_hash(spec, p, digests) for p in points]
     paths = [folder / f"{h}.nc" for h in hashes]
@@ -306,25 +330,35 @@ def run_sweep(
             done += 1
             report(done, len(points), _label(points[k]))
 
-    if todo and scheduler is not None:
-        _run_dask(scheduler, spec, points, paths, hashes, todo, report, done)
-    elif todo and workers <= 1:
-        serial(todo)
-    elif todo:
-        # Compile every structure once here, and time one run of it, before starting workers:
-        # the workers then copy the finished build (no compiler runs twice), and a sweep too
-        # short to repay a worker's start-up (~5 s: Brian2 import and code generation) stays here.
-        rest, seconds_per_point = [], 0.0
-        for group in _by_structure(spec, points, todo):
-            serial(group[:1])
-            t0 = time.perf_counter()
-            serial(group[1:2])
-            seconds_per_point = max(seconds_per_point, time.perf_counter() - t0)
-            rest += group[2:]
-        if rest and len(rest) * seconds_per_point > _WORKER_START_SECONDS * 2:
-            _run_local(workers, spec, points, paths, hashes, rest, report, done)
-        else:
-            serial(rest)
+    try:
+        if todo and scheduler is not None:
+            _run_dask(scheduler, spec, points, paths, hashes, todo, report, done)
+        elif todo and workers <= 1:
+            serial(todo)
+        elif todo:
+            # Compile every structure once here, and time one run of it, before starting workers:
+            # the workers then copy the finished build (no compiler runs twice), and a sweep too
+            # short to repay a worker's start-up (~5 s: Brian2 import and code generation) stays
+            # here.
+            rest, seconds_per_point = [], 0.0
+            for group in _by_structure(spec, points, todo):
+                serial(group[:1])
+                t0 = time.perf_counter()
+                serial(group[1:2])
+                seconds_per_point = max(seconds_per_point, time.perf_counter() - t0)
+                rest += group[2:]
+            if rest and len(rest) * seconds_per_point > _WORKER_START_SECONDS * 2:
+                _run_local(workers, spec, points, paths, hashes, rest, report, done)
+            else:
+                serial(rest)
+    except ResultsError as exc:  # a point could not be written: disk full, read-only folder...
+        err = ResultsError(
+            f"{exc}. Sweep {sweep.name!r}: {_kept(paths)} of {len(points)} points are stored in "
+            f"{folder} and kept; once this is fixed, a rerun computes only the others"
+        )
+        err.path, err.errno = getattr(exc, "path", None), getattr(exc, "errno", None)
+        raise err from None
+    remove_stale_temporaries(folder)
     parts = []
     for k, point in enumerate(points):
         ds = _load_point(paths[k], hashes[k])

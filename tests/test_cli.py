@@ -21,7 +21,7 @@ import pytest
 
 from dendrites import paths, plotting
 from dendrites.cli import main
-from dendrites.errors import ParameterError
+from dendrites.errors import CacheWarning, ParameterError
 from dendrites.studies import Claim, StudyError, load_study, run_study
 
 DATA = Path(__file__).parent / "data"
@@ -182,7 +182,8 @@ def test_editing_the_study_script_invalidates_its_cache(env, monkeypatch):
 def test_unreadable_cache_file_is_recomputed(env):
     result = run_study("toy_study", quick=True, out_dir=env / "out", results_dir=env / "results")
     result.results_file.write_bytes(b"not netCDF")
-    again = run_study("toy_study", quick=True, out_dir=env / "out", results_dir=env / "results")
+    with pytest.warns(CacheWarning, match=f"{result.results_file.name}: checksum mismatch"):
+        again = run_study("toy_study", quick=True, out_dir=env / "out", results_dir=env / "results")
     assert not again.cached
     assert calls(env) == 2
     third = run_study("toy_study", quick=True, out_dir=env / "out", results_dir=env / "results")

@@ -19,3 +19,14 @@ def test_readme_example_runs(capsys):
     # the clustered synapses depolarise their branch far more than the soma
     assert float(peak.sel(compartment=peak.compartment[1])) > float(peak.isel(compartment=0)) + 5
     assert "oblique0" in capsys.readouterr().out
+
+
+def test_readme_ann_example_runs_and_shows_the_contrast(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    block = next(b for b in blocks if "dendrites.ann" in b)
+    namespace: dict = {}
+    exec(compile(block, str(README), "exec"), namespace)
+    assert namespace["xor"].best_rows_correct == 3 and not namespace["xor"].separable
+    one, two = namespace["one"], namespace["two"]
+    assert two.r2_test > 0.95 and two.r2_test > one.r2_test + 0.1
+    assert capsys.readouterr().out.startswith("False 3")
