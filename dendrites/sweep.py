@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib
 import importlib.util
@@ -412,20 +413,52 @@ def _label(point: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in point.items())
 
 
+#: The worker pool of this process, kept between sweeps (see :func:`_pool`).
+_POOL: dict = {"pool": None, "key": None}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Spawned worker processes, kept for the next sweep of this process.
+
+    A worker's start-up (importing Brian2, generating code for its first structure) costs ~5 s;
+    a study runs several sweeps and ``dendrites figures`` several studies, so the pool is kept
+    and each worker keeps its last compiled model. A new pool is made when the number of workers
+    or the cache folder (read by the workers at start-up) changes.
+    """
+    from .backend import cache_dir
+
+    key = (workers, str(cache_dir()))
+    if _POOL["pool"] is None or _POOL["key"] != key:
+        close_pool()
+        ctx = get_context("spawn")  # a fresh Brian2 in every worker
+        _POOL.update(pool=ProcessPoolExecutor(max_workers=workers, mp_context=ctx), key=key)
+    return _POOL["pool"]
+
+
+def close_pool() -> None:
+    """Stop the kept worker processes (done at exit; after a failure the pool is not reused)."""
+    pool = _POOL["pool"]
+    _POOL.update(pool=None, key=None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+atexit.register(close_pool)
+
+
 def _run_local(workers, spec, points, paths, hashes, todo, report, done):
-    ctx = get_context("spawn")  # a fresh Brian2 in every worker
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
+    pool = _pool(workers)
+    try:
         futures = {
             pool.submit(_run_point, spec, points[k], str(paths[k]), hashes[k]): k for k in todo
         }
-        try:
-            for fut in as_completed(futures):
-                fut.result()
-                done += 1
-                report(done, len(points), _label(points[futures[fut]]))
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        for fut in as_completed(futures):
+            fut.result()
+            done += 1
+            report(done, len(points), _label(points[futures[fut]]))
+    except BaseException:  # a failed point, Ctrl-C, a killed worker: do not reuse this pool
+        close_pool()
+        raise
 
 
 def _run_dask(scheduler, spec, points, paths, hashes, todo, report, done):
