@@ -18,7 +18,7 @@ from brian2.equations.equations import DIFFERENTIAL_EQUATION, SUBEXPRESSION
 from brian2.equations.unitcheck import check_dimensions
 from brian2.parsing.statements import parse_statement
 from brian2.parsing.sympytools import str_to_sympy
-from brian2.units import amp, meter, mM, ms, mV, nS, second, siemens, volt
+from brian2.units import amp, cm, meter, mM, ms, msiemens, mV, nS, second, siemens, volt
 from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimensions
 from brian2.utils.stringtools import get_identifiers
 
@@ -391,3 +391,34 @@ def test_evaluate_broadcasts_and_keeps_units():
     # a state given explicitly replaces its steady state
     np.testing.assert_allclose(evaluate("m", v, hh, m=0.5), 0.5)
     assert evaluate("gnabar", v, hh).shape == (3,)
+
+
+def test_regular_spiking_channel_rates_are_those_of_pospischil_2008():
+    """Rates of the RS cell (Pospischil et al. 2008, eqs. 2-5, table 1), written here in the
+    paper's singular form at points away from the singularities, in 1/ms with V in mV."""
+    from dendrites.mechanisms import rs
+
+    V = np.array([-80.0, -60.0, -41.0, -20.0, 10.0])
+    VT = -56.2
+    x = V - VT
+    paper = {
+        "alpha_m": -0.32 * (x - 13) / (np.exp(-(x - 13) / 4) - 1),
+        "beta_m": 0.28 * (x - 40) / (np.exp((x - 40) / 5) - 1),
+        "alpha_h": 0.128 * np.exp(-(x - 17) / 18),
+        "beta_h": 4 / (1 + np.exp(-(x - 40) / 5)),
+        "alpha_n": -0.032 * (x - 15) / (np.exp(-(x - 15) / 5) - 1),
+        "beta_n": 0.5 * np.exp(-(x - 10) / 40),
+    }
+    for name, expected in paper.items():
+        got = np.asarray(evaluate(name, V * mV, rs) * ms)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=name)
+    # removable singularities (V - VT = 13, 40, 15 mV) evaluate to their limits
+    assert float(evaluate("alpha_m", (VT + 13) * mV, rs) * ms) == pytest.approx(0.32 * 4)
+    assert float(evaluate("beta_m", (VT + 40) * mV, rs) * ms) == pytest.approx(0.28 * 5)
+    assert float(evaluate("alpha_n", (VT + 15) * mV, rs) * ms) == pytest.approx(0.032 * 5)
+    # M current: half-activated at -35 mV, where tau_p = tau_max / 4.3
+    assert float(evaluate("p_inf", -35 * mV, rs)) == pytest.approx(0.5)
+    assert float(evaluate("tau_p", -35 * mV, rs) / ms) == pytest.approx(608 / 4.3)
+    table1 = {"gnabar": 56, "gkbar": 6, "gmbar": 0.075}  # mS/cm2
+    for name, value in table1.items():
+        assert float(rs.parameters[name] / (msiemens / cm**2)) == pytest.approx(value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..errors import ParameterError, did_you_mean
 from .base import Channel, Current, Receptor, evaluate
+from .cortical import rs
 from .dcaap import dcaap
 from .expsyn import expsyn, expsyn_receptor
 from .hh import hh
@@ -39,10 +40,11 @@ __all__ = [
     "nmda_kinetic",
     "nmda_receptor",
     "passive",
+    "rs",
 ]
 
 #: Membrane channels by name.
-CHANNELS: dict[str, Channel] = {"pas": passive, "hh": hh, "dcaap": dcaap}
+CHANNELS: dict[str, Channel] = {"pas": passive, "hh": hh, "rs": rs, "dcaap": dcaap}
 #: Synaptic receptors by name.
 RECEPTORS: dict[str, Receptor] = {
     **_DOUBLE_EXPONENTIAL_RECEPTORS,
