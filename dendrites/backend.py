@@ -44,7 +44,7 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
 
 from .cell import Cell
 from .errors import BuildError, DivergenceError, ParameterError, PlacementError, did_you_mean
-from .mechanisms.base import Channel, Receptor, parameter_equations
+from .mechanisms.base import Channel, Receptor, evaluate, parameter_equations
 from .quantities import as_float
 
 __all__ = ["BACKENDS", "Model", "build_slot", "cache_dir"]
@@ -70,11 +70,6 @@ def _unit_str(value) -> str:
     if dim is DIMENSIONLESS:
         return "1"
     return repr(get_unit(dim))
-
-
-def _renamed(eqs: str, mapping: dict[str, str]) -> b2.Equations:
-    """Equations with names substituted through Brian2 (not by string replacement)."""
-    return b2.Equations(eqs, **mapping) if eqs.strip() else b2.Equations("")
 
 
 def _expression_names(expr: str) -> set[str]:
@@ -103,7 +98,17 @@ class _ReceptorPlan:
 class _Plan:
     """What must be built: derived from a cell, with the structural key that identifies a build."""
 
-    def __init__(self, cell: Cell, duration, dt, record, record_dt, sparse_threshold: float):
+    def __init__(
+        self,
+        cell: Cell,
+        duration,
+        dt,
+        record,
+        record_dt,
+        sparse_threshold: float,
+        rate_tables: bool = False,
+    ):
+        self.rate_tables = bool(rate_tables)
         self.dt = as_float(dt, b2.second, "dt", "positive")
         self.duration = as_float(duration, b2.second, "duration", "positive")
         if self.dt > self.duration:
@@ -228,6 +233,7 @@ class _Plan:
                         ch.initial,
                         ch.threshold,
                         ch.reset,
+                        ch.tables if self.rate_tables else None,
                         cp.sparse,
                     )
                 ).encode()
@@ -495,6 +501,11 @@ class Model:
         where present (see the module docstring); 0 disables it.
     openmp_threads : int
         OpenMP threads of the standalone binary (0: none).
+    rate_tables : bool
+        Look up the rate functions a channel declares tabulatable (its ``tables``, e.g. the six
+        HH rates) in a table computed once, instead of evaluating them in every compartment at
+        every step, as NEURON does by default (see :class:`~dendrites.mechanisms.RateTable`).
+        Faster where such a channel is everywhere; exact rates (False) are the default.
 
     Examples
     --------
@@ -514,6 +525,7 @@ class Model:
         runtime_target: str = "cython",
         sparse_threshold: float = 0.5,
         openmp_threads: int = 0,
+        rate_tables: bool = False,
     ):
         if backend not in BACKENDS:
             hint = did_you_mean(backend, BACKENDS)
@@ -527,7 +539,7 @@ class Model:
         self.runtime_target = runtime_target
         self.openmp_threads = openmp_threads
         self.sparse_threshold = sparse_threshold
-        self._plan_args = (duration, dt, record, record_dt, sparse_threshold)
+        self._plan_args = (duration, dt, record, record_dt, sparse_threshold, rate_tables)
         self.plan = _Plan(cell, *self._plan_args)
         self.directory: Path | None = None  # a build slot, taken when first built
         self.compile_seconds = 0.0
@@ -544,8 +556,8 @@ class Model:
         morph = plan.morph
         clock = b2.Clock(dt=plan.dt * b2.second, name="sim_clock")
         b2_morph = _brian_morphology(morph)
-        neuron_eqs = self._neuron_equations()
-        namespace = {}
+        namespace = {}  # functions the equations call: spike and clamp tables, rate tables
+        neuron_eqs = self._neuron_equations(namespace)
         spike_ta = None
         if plan.n_sources:
             spike_ta = b2.TimedArray(
@@ -576,7 +588,7 @@ class Model:
                 continue
             ch = cp.channel
             eqs = (
-                b2.Equations(ch.equations)
+                self._channel_equations(ch, {}, namespace)
                 + parameter_equations(ch.parameters)
                 + b2.Equations("v : volt (linked)")
             )
@@ -589,7 +601,7 @@ class Model:
                 clock=clock,
                 order=-2,
                 name=f"gates_{ch.name}",
-                namespace={},
+                namespace=namespace,
             )
             gates.v = b2.linked_var(neuron, "v", index=cp.idx)
             summed = []
@@ -718,7 +730,47 @@ class Model:
                 return f"gates_{cp.channel.name}"
         return "neuron"
 
-    def _neuron_equations(self):
+    def _channel_equations(self, ch: Channel, local: dict, namespace: dict) -> b2.Equations:
+        """The channel's equations, renamed by `local`; with rate tables on, its tabulatable
+        subexpressions become lookups in a `TimedArray` (added to `namespace`)."""
+        from brian2.equations.codestrings import Expression
+        from brian2.equations.equations import SUBEXPRESSION, SingleEquation
+
+        if not ch.equations.strip():
+            return b2.Equations("")
+        eqs = b2.Equations(ch.equations)
+        table = ch.tables
+        if self.plan.rate_tables and table is not None:
+            name = f"rates_{ch.name}"
+            if name not in namespace:
+                grid = table.grid
+                values = np.column_stack(
+                    [
+                        np.broadcast_to(
+                            np.asarray(evaluate(nm, 0 * b2.mV, ch, **{table.over: grid})),
+                            grid.shape,
+                        )
+                        for nm in table.names
+                    ]
+                )
+                namespace[name] = b2.TimedArray(values, dt=1 * b2.second, name=name)
+            index = f"(({table.over}) - ({table.low!r}))/{table.step!r}*second"
+            eqs = b2.Equations(
+                [
+                    SingleEquation(
+                        SUBEXPRESSION,
+                        eq.varname,
+                        dimensions=eq.dim,
+                        expr=Expression(f"{name}({index}, {table.names.index(eq.varname)})"),
+                    )
+                    if eq.varname in table.names
+                    else eq
+                    for eq in eqs.ordered
+                ]
+            )
+        return eqs.substitute(**local) if local else eqs
+
+    def _neuron_equations(self, namespace: dict):
         plan = self.plan
         eqs = b2.Equations("v0 : volt (constant)\nbad : 1")
         im_terms = []
@@ -728,7 +780,7 @@ class Model:
             params = ch.parameters if not cp.sparse else {p: ch.parameters[p] for p in reversal}
             eqs += parameter_equations(params, names=cp.local)
             if not cp.sparse:
-                eqs += _renamed(ch.equations, cp.local)
+                eqs += self._channel_equations(ch, cp.local, namespace)
             for cur in ch.currents:
                 iname = f"I_{cur.name}_{ch.name}"
                 if cp.sparse:

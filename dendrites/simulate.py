@@ -39,8 +39,8 @@ def simulate(
     backend : {"cpp_standalone", "runtime"}
         Brian2 C++ standalone (compiled once per structure and reused) or runtime mode.
     **options
-        Passed to :class:`dendrites.backend.Model` (``sparse_threshold``, ``openmp_threads``,
-        ``runtime_target``).
+        Passed to :class:`dendrites.backend.Model` (``sparse_threshold``, ``rate_tables``,
+        ``openmp_threads``, ``runtime_target``).
 
     Returns
     -------

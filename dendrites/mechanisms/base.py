@@ -42,6 +42,7 @@ from ..errors import ParameterError, did_you_mean
 __all__ = [
     "Channel",
     "Current",
+    "RateTable",
     "Receptor",
     "evaluate",
     "parameter_equations",
@@ -96,6 +97,43 @@ class Current:
 
 
 @dataclass(frozen=True)
+class RateTable:
+    """Subexpressions of a channel that may be tabulated, as NEURON's ``TABLE`` statement.
+
+    Each named subexpression must depend only on `over` (a dimensionless subexpression, e.g.
+    ``u = (v - V0)/mV``). With ``Model(rate_tables=True)`` the backend evaluates them once on the
+    grid ``low, low + step, ..., high`` and looks them up at the nearest grid point (values
+    outside the grid take the value at its end) instead of evaluating exponentials in every
+    compartment at every step. Exact evaluation stays the default.
+
+    Parameters
+    ----------
+    over : str
+        Name of the dimensionless subexpression the tabulated ones depend on.
+    low, high, step : float
+        Grid of `over` (in its own units, e.g. mV).
+    names : tuple of str
+        The dimensionless subexpressions to tabulate.
+    """
+
+    over: str
+    low: float
+    high: float
+    step: float
+    names: tuple[str, ...]
+
+    def __post_init__(self):
+        if not (self.step > 0 and self.high > self.low):
+            raise ParameterError("tables", "need step > 0 and high > low")
+
+    @property
+    def grid(self) -> np.ndarray:
+        """The values of `over` at which the table is evaluated."""
+        n = round((self.high - self.low) / self.step) + 1
+        return self.low + self.step * np.arange(n)
+
+
+@dataclass(frozen=True)
 class Channel:
     """A membrane channel described as data.
 
@@ -131,6 +169,9 @@ class Channel:
         Statements run in a compartment when its `threshold` condition holds (``v`` there is the
         membrane potential at the end of the step that crossed it); they may set states, not
         ``v``.
+    tables : RateTable, optional
+        Rate functions that ``Model(rate_tables=True)`` looks up in a table (see
+        :class:`RateTable`).
     """
 
     name: str
@@ -143,6 +184,7 @@ class Channel:
     reference: str = ""
     threshold: str = ""
     reset: str = ""
+    tables: RateTable | None = None
 
     def __post_init__(self):
         if self.reset and not self.threshold:
@@ -150,7 +192,15 @@ class Channel:
 
     def __hash__(self) -> int:  # dict fields are unhashable; equal channels share these fields
         return hash(
-            (self.name, self.equations, self.currents, self.densities, self.threshold, self.reset)
+            (
+                self.name,
+                self.equations,
+                self.currents,
+                self.densities,
+                self.threshold,
+                self.reset,
+                self.tables,
+            )
         )
 
     @property

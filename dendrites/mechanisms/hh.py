@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from brian2.units import cm, msiemens, mV
 
-from .base import Channel, Current
+from .base import Channel, Current, RateTable
 
 __all__ = ["hh"]
 
@@ -15,16 +15,27 @@ __all__ = ["hh"]
 # 3**((T - 6.3 degC)/10).
 _HH_EQUATIONS = """
 u = (v - V0)/mV : 1
-alpha_m = phi*1.0/exprel((25 - u)/10)/ms : Hz
-beta_m = phi*4*exp(-u/18)/ms : Hz
-alpha_h = phi*0.07*exp(-u/20)/ms : Hz
-beta_h = phi*1/(exp((30 - u)/10) + 1)/ms : Hz
-alpha_n = phi*0.1/exprel((10 - u)/10)/ms : Hz
-beta_n = phi*0.125*exp(-u/80)/ms : Hz
+am = 1.0/exprel((25 - u)/10) : 1
+bm = 4*exp(-u/18) : 1
+ah = 0.07*exp(-u/20) : 1
+bh = 1/(exp((30 - u)/10) + 1) : 1
+an = 0.1/exprel((10 - u)/10) : 1
+bn = 0.125*exp(-u/80) : 1
+alpha_m = phi*am/ms : Hz
+beta_m = phi*bm/ms : Hz
+alpha_h = phi*ah/ms : Hz
+beta_h = phi*bh/ms : Hz
+alpha_n = phi*an/ms : Hz
+beta_n = phi*bn/ms : Hz
 dm/dt = alpha_m*(1 - m) - beta_m*m : 1
 dh/dt = alpha_h*(1 - h) - beta_h*h : 1
 dn/dt = alpha_n*(1 - n) - beta_n*n : 1
 """
+
+#: The six rate functions of ``u`` (in 1/ms at phi = 1), tabulated on request
+#: (``Model(rate_tables=True)``) from -100 to 150 mV in 0.01 mV steps, looked up at the nearest
+#: point: 100x finer than NEURON's default ``hh`` table (1 mV, linear interpolation).
+HH_TABLE = RateTable("u", -100.0, 150.0, 0.01, ("am", "bm", "ah", "bh", "an", "bn"))
 
 #: Hodgkin-Huxley Na and K channels, squid axon values at 6.3 degC: gNa 120 mS/cm2, gK 36 mS/cm2,
 #: ENa = V0 + 115 mV, EK = V0 - 12 mV with V0 = -65 mV (Hodgkin & Huxley 1952; the values used by
@@ -51,6 +62,7 @@ hh = Channel(
         "n": "alpha_n/(alpha_n + beta_n)",
     },
     method="exponential_euler",
+    tables=HH_TABLE,
     reference=(
         "Hodgkin & Huxley (1952) J Physiol 117:500-544; Rallpack 3 values (Bhalla et al. 1992)"
     ),
