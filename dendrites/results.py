@@ -23,18 +23,20 @@ import re
 import socket
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from .errors import ResultsError
+from .errors import CacheWarning, ResultsError
 
 __all__ = [
     "CHECKSUM_SUFFIX",
     "SCHEMA_VERSION",
     "checksum_path",
     "ensure_folder",
+    "load_cached",
     "load_dataset",
     "parameter_hash",
     "remove_stale_temporaries",
@@ -435,6 +437,24 @@ def load_dataset(path, expected_hash: str | None = None, require_checksum: bool 
             f"expected {expected_hash!r}"
         )
     return ds
+
+
+def load_cached(path, recompute: str = "recomputing") -> xr.Dataset | None:
+    """A cached result, or None when it must be (re)computed.
+
+    A missing file is None. A file that fails its checksum (truncated, damaged), has no checksum
+    file, cannot be read or has another schema is None too, with a
+    :class:`~dendrites.errors.CacheWarning` naming it and ending in `recompute`.
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        return load_dataset(path, require_checksum=True)
+    except ResultsError as exc:
+        # stacklevel: past this function and the sweep's or study's loader, to its caller
+        warnings.warn(f"{exc}; {recompute}", CacheWarning, stacklevel=4)
+        return None
 
 
 def _plain(value):

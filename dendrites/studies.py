@@ -54,13 +54,12 @@ import platform
 import sys
 import time
 import traceback
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
 from . import paths
-from .errors import CacheWarning, DendritesError, ParameterError, ResultsError
+from .errors import DendritesError, ParameterError, ResultsError
 
 __all__ = [
     "REQUIRED",
@@ -422,22 +421,12 @@ def _parameters(module: ModuleType, name: str, quick: bool) -> dict:
 
 
 def _load_cached(path: Path, key: str):
-    """The stored result at `path`, or None when it must be computed.
+    """The stored result at `path`, or None when it must be computed (see
+    :func:`~dendrites.results.load_cached`; a result stored under another study key too)."""
+    from .results import load_cached
 
-    A file that fails its checksum (truncated, damaged), has no checksum file, cannot be read or
-    has another schema is treated as missing, with a :class:`~dendrites.errors.CacheWarning`
-    naming it.
-    """
-    from .results import load_dataset
-
-    if not path.is_file():
-        return None
-    try:
-        ds = load_dataset(path, require_checksum=True)
-    except ResultsError as exc:
-        warnings.warn(f"{exc}; recomputing", CacheWarning, stacklevel=3)
-        return None
-    if ds.attrs.get("study_key") != key:
+    ds = load_cached(path)
+    if ds is not None and ds.attrs.get("study_key") != key:
         log.warning("%s: stored under another study key; recomputing", path.name)
         return None
     return ds

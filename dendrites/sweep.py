@@ -34,7 +34,6 @@ import json
 import os
 import sys
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -43,7 +42,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from .errors import CacheWarning, ParameterError, ResultsError, did_you_mean
+from .errors import ParameterError, ResultsError, did_you_mean
 from .results import ensure_folder, remove_stale_temporaries
 
 __all__ = ["Sweep", "configure", "run_sweep", "sweep_points"]
@@ -250,21 +249,12 @@ def _run_point(spec: dict, point: dict, path: str, point_hash: str) -> str:
 
 
 def _load_point(path: Path, point_hash: str) -> xr.Dataset | None:
-    """The stored Dataset of a point, or None when it must be (re)computed.
+    """The stored Dataset of a point, or None when it must be (re)computed (see
+    :func:`~dendrites.results.load_cached`)."""
+    from .results import load_cached
 
-    A file that fails its checksum (truncated, damaged), has no checksum file, or cannot be read
-    is treated as missing, with a :class:`~dendrites.errors.CacheWarning` naming it.
-    """
-    from .results import load_dataset
-
-    if not path.exists():
-        return None
-    try:
-        ds = load_dataset(path, require_checksum=True)
-    except ResultsError as exc:
-        warnings.warn(f"{exc}; recomputing this point", CacheWarning, stacklevel=3)
-        return None
-    return ds if ds.attrs.get("point_hash") == point_hash else None
+    ds = load_cached(path, "recomputing this point")
+    return ds if ds is not None and ds.attrs.get("point_hash") == point_hash else None
 
 
 def _kept(paths: list[Path]) -> int:
