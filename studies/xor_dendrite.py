@@ -250,59 +250,35 @@ def compute(params: dict, progress) -> xr.Dataset:
     """Steps at the site, the XOR rows at every strength and seed, and the point neuron."""
     _cell, site, _sites, _point, i_th = _base(json.dumps(params, sort_keys=True))
     here = f"{Path(__file__).resolve()}:"
-    duration = (params["onset_ms"] + params["stimulus_ms"] + 50.0) * ms
-    common = dict(
-        duration=duration,
-        dt=params["dt_ms"] * ms,
-        record_dt=params["record_dt_ms"] * ms,
-        constants={"params": params},
-    )
     record = {"v": [0, site], "K_dcaap": [site], "t_on_dcaap": [site]}
     strengths, seeds = params["strengths"], params["seeds"]
     n_steps = len(params["step_multiples"])
     n_rows = len(strengths) * len(ROWS) * len(seeds)
     total = n_steps + 2 * n_rows
-    done = {"steps": 0, "rows": n_steps, "point": n_steps + n_rows}
+    grid = {"strength": [float(s) for s in strengths], "row": ROWS, "seed": list(seeds)}
 
-    def report(part):
-        return lambda n, _t, label: progress(done[part] + n, total, label)
+    def sweep(part, offset, grid, make_cell, reduce, record, **constants):
+        return run_sweep(
+            Sweep(
+                f"xor_dendrite-{part}",
+                grid,
+                make_cell=here + make_cell,
+                reduce=here + reduce,
+                duration=(params["onset_ms"] + params["stimulus_ms"] + 50.0) * ms,
+                dt=params["dt_ms"] * ms,
+                record=record,
+                record_dt=params["record_dt_ms"] * ms,
+                constants={"params": params, **constants},
+            ),
+            progress=lambda n, _t, label: progress(offset + n, total, label),
+        )
 
-    steps = run_sweep(
-        Sweep(
-            "xor_dendrite-steps",
-            {"step": [float(m) for m in params["step_multiples"]]},
-            make_cell=here + "xor_cell",
-            reduce=here + "site_events",
-            record=record,
-            **{
-                **common,
-                "constants": {**common["constants"], "strength": 0.0, "row": "00", "seed": 0},
-            },
-        ),
-        progress=report("steps"),
+    step_grid = {"step": [float(m) for m in params["step_multiples"]]}
+    steps = sweep(
+        "steps", 0, step_grid, "xor_cell", "site_events", record, strength=0.0, row="00", seed=0
     )
-    rows = run_sweep(
-        Sweep(
-            "xor_dendrite-rows",
-            {"strength": [float(s) for s in strengths], "row": ROWS, "seed": list(seeds)},
-            make_cell=here + "xor_cell",
-            reduce=here + "site_events",
-            record=record,
-            **common,
-        ),
-        progress=report("rows"),
-    )
-    point = run_sweep(
-        Sweep(
-            "xor_dendrite-point",
-            {"strength": [float(s) for s in strengths], "row": ROWS, "seed": list(seeds)},
-            make_cell=here + "point_cell",
-            reduce=here + "soma_trace",
-            record={"v": [0]},
-            **common,
-        ),
-        progress=report("point"),
-    )
+    rows = sweep("rows", n_steps, grid, "xor_cell", "site_events", record)
+    point = sweep("point", n_steps + n_rows, grid, "point_cell", "soma_trace", {"v": [0]})
     time_ms = rows.time.values
     return xr.Dataset(
         {
