@@ -44,12 +44,14 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
 
 from .cell import Cell
 from .errors import BuildError, DivergenceError, ParameterError, PlacementError, did_you_mean
+from .hines import use_hines
 from .mechanisms.base import Channel, Receptor, evaluate, parameter_equations
 from .quantities import as_float
 
 __all__ = ["BACKENDS", "Model", "build_slot", "cache_dir"]
 
 BACKENDS = ("cpp_standalone", "runtime")
+CABLE_SOLVERS = ("hines", "brian2")
 
 #: |v| above this, or a non-finite v, counts as divergence.
 _V_LIMIT = 2.0  # volt
@@ -107,8 +109,14 @@ class _Plan:
         record_dt,
         sparse_threshold: float,
         rate_tables: bool = False,
+        cable_solver: str = "hines",
     ):
         self.rate_tables = bool(rate_tables)
+        if cable_solver not in CABLE_SOLVERS:
+            hint = did_you_mean(cable_solver, CABLE_SOLVERS)
+            known = f"Known: {CABLE_SOLVERS}"
+            raise ParameterError("cable_solver", f"unknown {cable_solver!r}{hint} {known}")
+        self.cable_solver = cable_solver
         self.dt = as_float(dt, b2.second, "dt", "positive")
         self.duration = as_float(duration, b2.second, "duration", "positive")
         if self.dt > self.duration:
@@ -265,6 +273,7 @@ class _Plan:
                     self.n_steps,
                     self.record_dt,
                     sparse_threshold,
+                    self.cable_solver,
                 )
             ).encode()
         )
@@ -506,6 +515,12 @@ class Model:
         HH rates) in a table computed once, instead of evaluating them in every compartment at
         every step, as NEURON does by default (see :class:`~dendrites.mechanisms.RateTable`).
         Faster where such a channel is everywhere; exact rates (False) are the default.
+    cable_solver : {"hines", "brian2"}
+        The cable step of the C++ standalone build: one Hines elimination over the tree
+        (:mod:`dendrites.hines`, default) or Brian2's own solver (three tridiagonal solves per
+        section and a branch-point system; also used whenever ``openmp_threads`` > 0, where its
+        section loops run in parallel). Both solve the same linear system; the runtime backend
+        always uses Brian2's.
 
     Examples
     --------
@@ -526,6 +541,7 @@ class Model:
         sparse_threshold: float = 0.5,
         openmp_threads: int = 0,
         rate_tables: bool = False,
+        cable_solver: str = "hines",
     ):
         if backend not in BACKENDS:
             hint = did_you_mean(backend, BACKENDS)
@@ -539,7 +555,17 @@ class Model:
         self.runtime_target = runtime_target
         self.openmp_threads = openmp_threads
         self.sparse_threshold = sparse_threshold
-        self._plan_args = (duration, dt, record, record_dt, sparse_threshold, rate_tables)
+        if backend != "cpp_standalone" or openmp_threads:
+            cable_solver = "brian2"
+        self._plan_args = (
+            duration,
+            dt,
+            record,
+            record_dt,
+            sparse_threshold,
+            rate_tables,
+            cable_solver,
+        )
         self.plan = _Plan(cell, *self._plan_args)
         self.directory: Path | None = None  # a build slot, taken when first built
         self.compile_seconds = 0.0
@@ -580,6 +606,8 @@ class Model:
             name="neuron",
             namespace=namespace,
         )
+        if plan.cable_solver == "hines":
+            use_hines(neuron)
         objects = {"neuron": neuron, "clock": clock, "spike_ta": spike_ta, "clamp_ta": clamp_ta}
         extra = []
         # sparse channel gate groups
