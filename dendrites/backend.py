@@ -34,6 +34,7 @@ import json
 import os
 import shutil
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,14 @@ import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
 
 from .cell import Cell
-from .errors import BuildError, DivergenceError, ParameterError, PlacementError, did_you_mean
+from .errors import (
+    BuildError,
+    DivergenceError,
+    ParameterError,
+    PlacementError,
+    StructureError,
+    did_you_mean,
+)
 from .hines import use_hines
 from .mechanisms.base import Channel, Receptor, evaluate, parameter_equations
 from .quantities import as_float
@@ -369,6 +377,18 @@ _SLOTS: dict[str, tuple[Path, object]] = {}
 
 
 _BUILT = "dendrites-build-ok"
+_RUN_SECONDS = "seconds-per-run"
+
+
+def recorded_build(key: str) -> float | None:
+    """Seconds one rerun of the compiled build of structure `key` took (the fastest slot), or
+    None when no slot holds a compiled, timed build."""
+    best = None
+    for marker in (cache_dir() / "build" / key).glob("slot*/" + _BUILT):
+        with contextlib.suppress(OSError, ValueError):
+            seconds = float((marker.parent / _RUN_SECONDS).read_text())
+            best = seconds if best is None else min(best, seconds)
+    return best
 
 
 def _seed_slot(slot: Path, base: Path) -> None:
@@ -570,6 +590,7 @@ class Model:
         self.directory: Path | None = None  # a build slot, taken when first built
         self.compile_seconds = 0.0
         self._objects = None
+        self._timed = False
 
     @property
     def key(self) -> str:
@@ -892,8 +913,6 @@ class Model:
         self._built_values = vals  # what the compiled project holds; reruns pass only changes
         objects["net"].run(self.plan.duration * b2.second, namespace={})
         if self.backend == "cpp_standalone":
-            import time
-
             self.directory.mkdir(parents=True, exist_ok=True)
             log = self.directory / "build.log"
             t0 = time.perf_counter()
@@ -926,8 +945,8 @@ class Model:
 
         Raises
         ------
-        ParameterError
-            If `cell` has another structure.
+        StructureError
+            If `cell` has another structure (a :class:`ParameterError`).
         DivergenceError
             If the membrane potential became non-finite or exceeded 2 V somewhere.
         """
@@ -937,7 +956,7 @@ class Model:
         if cell is not self.cell:
             other = _Plan(cell, *self._plan_args)
             if other.key != self.plan.key:
-                raise ParameterError(
+                raise StructureError(
                     "cell", "has another structure than the model was built for; build a new Model"
                 )
         vals = _values(cell, self.plan)
@@ -952,7 +971,12 @@ class Model:
             changed = {
                 k: v for k, v in vals.items() if k not in built or not np.array_equal(v, built[k])
             }
+            t0 = time.perf_counter()
             self._run_binary(self._apply_values(self._objects, changed, direct=False), cell)
+            if not self._timed:  # a rerun of the compiled binary: what a sweep point costs
+                self._timed = True
+                with contextlib.suppress(OSError):
+                    (self.directory / _RUN_SECONDS).write_text(f"{time.perf_counter() - t0:.4f}\n")
         data = self._collect(cell)
         return to_dataset(self, cell, data, vals)
 

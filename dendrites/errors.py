@@ -19,6 +19,7 @@ __all__ = [
     "PlacementError",
     "ResultsError",
     "SWCError",
+    "StructureError",
     "did_you_mean",
 ]
 
@@ -41,6 +42,11 @@ class ParameterError(DendritesError, ValueError):
     def __init__(self, parameter: str, message: str):
         self.parameter = parameter
         super().__init__(f"{parameter}: {message}")
+
+
+class StructureError(ParameterError):
+    """A cell given to a compiled model has another structure (morphology, channel placement,
+    synapse sites, electrodes) than the one the model was built for."""
 
 
 class SWCError(DendritesError, ValueError):

@@ -221,22 +221,37 @@ def _point_hash(spec: dict, point: dict, digests: tuple[str, str]) -> str:
 _MODELS: dict[str, object] = {}
 
 
-def _run_point(spec: dict, point: dict, path: str, point_hash: str) -> str:
-    """Run one point in this process (compiling its structure once per process) and store it."""
+def _run_point(spec: dict, point: dict, path: str, point_hash: str) -> tuple[str, xr.Dataset]:
+    """Run one point in this process (compiling its structure once per process), store it, and
+    return its hash and the Dataset as stored (so the caller need not read the file back)."""
     import brian2 as b2
 
     from .backend import Model
+    from .errors import StructureError
     from .results import save_dataset
 
     cell = _resolve(spec["make_cell"])(**spec["constants"], **point)
     dt = _quantity(spec["dt"]) or 0.025 * b2.ms
     args = (_quantity(spec["duration"]), dt, spec["record"], _quantity(spec["record_dt"]))
-    probe = Model(cell, *args[:1], dt=args[1], record=args[2], record_dt=args[3], **spec["options"])
-    model = _MODELS.get(probe.key)
-    if model is None:
+    spec_key = json.dumps(
+        [spec["record"], spec["duration"], spec["dt"], spec["record_dt"], spec["options"]],
+        sort_keys=True,
+        default=str,
+    )
+    model = _MODELS.get(spec_key)
+    ds = None
+    if model is not None:
+        try:
+            ds = model.run(cell)  # the kept build, if the cell has its structure
+        except StructureError:
+            ds = None
+    if ds is None:
         _MODELS.clear()
-        _MODELS[probe.key] = model = probe
-    ds = model.run(cell)
+        model = Model(
+            cell, args[0], dt=args[1], record=args[2], record_dt=args[3], **spec["options"]
+        )
+        _MODELS[spec_key] = model
+        ds = model.run(cell)
     reduce = _resolve(spec["reduce"])
     if reduce is not None:
         attrs = dict(ds.attrs)
@@ -245,7 +260,7 @@ def _run_point(spec: dict, point: dict, path: str, point_hash: str) -> str:
     ds.attrs["point_hash"] = point_hash
     ds.attrs["point"] = json.dumps(point, sort_keys=True)
     save_dataset(ds, path)
-    return point_hash
+    return point_hash, ds
 
 
 def _load_point(path: Path, point_hash: str) -> xr.Dataset | None:
@@ -313,35 +328,22 @@ def run_sweep(
     done = len(points) - len(todo)
     report(done, len(points), "cached")
     workers = workers or os.cpu_count() or 1
+    fresh: dict[int, xr.Dataset] = {}  # the points computed now, as stored
 
     def serial(ks):
         nonlocal done
         for k in ks:
-            _run_point(spec, points[k], str(paths[k]), hashes[k])
+            fresh[k] = _run_point(spec, points[k], str(paths[k]), hashes[k])[1]
             done += 1
             report(done, len(points), _label(points[k]))
 
     try:
         if todo and scheduler is not None:
-            _run_dask(scheduler, spec, points, paths, hashes, todo, report, done)
+            _run_dask(scheduler, spec, points, paths, hashes, todo, report, fresh)
         elif todo and workers <= 1:
             serial(todo)
         elif todo:
-            # Compile every structure once here, and time one run of it, before starting workers:
-            # the workers then copy the finished build (no compiler runs twice), and a sweep too
-            # short to repay a worker's start-up (~5 s: Brian2 import and code generation) stays
-            # here.
-            rest, seconds_per_point = [], 0.0
-            for group in _by_structure(spec, points, todo):
-                serial(group[:1])
-                t0 = time.perf_counter()
-                serial(group[1:2])
-                seconds_per_point = max(seconds_per_point, time.perf_counter() - t0)
-                rest += group[2:]
-            if rest and len(rest) * seconds_per_point > _WORKER_START_SECONDS * 2:
-                _run_local(workers, spec, points, paths, hashes, rest, report, done)
-            else:
-                serial(rest)
+            _run_pooled(workers, spec, points, paths, hashes, todo, report, fresh, serial)
     except ResultsError as exc:  # a point could not be written: disk full, read-only folder...
         err = ResultsError(
             f"{exc}. Sweep {sweep.name!r}: {_kept(paths)} of {len(points)} points are stored in "
@@ -352,7 +354,7 @@ def run_sweep(
     remove_stale_temporaries(folder)
     parts = []
     for k, point in enumerate(points):
-        ds = _load_point(paths[k], hashes[k])
+        ds = fresh[k] if k in fresh else _load_point(paths[k], hashes[k])
         if ds is None:
             raise ResultsError(f"point {point} of sweep {sweep.name!r} is missing from {folder}")
         parts.append(ds)
@@ -366,14 +368,18 @@ def run_sweep(
 #: generation, a no-op make), measured on a 2-core machine.
 _WORKER_START_SECONDS = 5.0
 
+#: Sweeps with at least this many points to compute start the worker processes at once, so that
+#: their imports overlap this process's build and first runs.
+_PREWARM_POINTS = 8
 
-def _by_structure(spec: dict, points: list[dict], todo: list[int]) -> list[list[int]]:
-    """Pending points grouped by model structure (the compiled project they need), in order."""
+
+def _structure_keys(spec: dict, points: list[dict], todo: list[int]):
+    """Yield ``(k, key)`` for the pending points: the model structure key (the compiled project
+    the point needs) of each, in order."""
     import brian2 as b2
 
     from .backend import Model
 
-    groups: dict[str, list[int]] = {}
     dt = _quantity(spec["dt"]) or 0.025 * b2.ms
     for k in todo:
         cell = _resolve(spec["make_cell"])(**spec["constants"], **points[k])
@@ -385,8 +391,60 @@ def _by_structure(spec: dict, points: list[dict], todo: list[int]) -> list[list[
             record_dt=_quantity(spec["record_dt"]),
             **spec["options"],
         ).key
-        groups.setdefault(key, []).append(k)
-    return list(groups.values())
+        yield k, key
+
+
+def _run_pooled(workers, spec, points, paths, hashes, todo, report, fresh, serial):
+    """Run `todo` on the local worker pool, or here when too short to repay the workers.
+
+    Every structure is compiled once here, and one run of it timed, before workers get its points:
+    they then copy the finished build (no compiler runs twice), and a sweep too short to repay a
+    worker's start-up (~5 s: Brian2 import and code generation) stays here. A structure compiled
+    and timed before (its build slot records the time of a rerun) goes to the workers point by
+    point while this process is still making the other points' cells.
+    """
+    from .backend import recorded_build
+
+    if len(todo) >= _PREWARM_POINTS:
+        _prewarm(workers)  # workers import Brian2 while this process makes cells and builds
+    seconds_of: dict[str, float | None] = {}
+    groups: dict[str, list[int]] = {}
+    futures: dict = {}
+    try:
+        for k, key in _structure_keys(spec, points, todo):
+            if key not in seconds_of:
+                seconds_of[key] = recorded_build(key)
+            seconds = seconds_of[key]
+            if seconds is not None and len(todo) * seconds > _WORKER_START_SECONDS * 2:
+                futures[_submit(workers, spec, points, paths, hashes, k)] = k
+            else:
+                groups.setdefault(key, []).append(k)
+        rest, seconds_per_point = [], 0.0
+        for key, group in groups.items():
+            seconds = seconds_of[key]
+            if seconds is None:
+                serial(group[:1])
+                t0 = time.perf_counter()
+                serial(group[1:2])
+                seconds = time.perf_counter() - t0
+                group = group[2:]
+            seconds_per_point = max(seconds_per_point, seconds)
+            rest += group
+        if futures or (rest and len(rest) * seconds_per_point > _WORKER_START_SECONDS * 2):
+            for k in rest:
+                futures[_submit(workers, spec, points, paths, hashes, k)] = k
+            rest = []
+        serial(rest)
+        done = len(points) - len(futures)
+        for fut in as_completed(futures):
+            k = futures[fut]
+            fresh[k] = fut.result()[1]
+            done += 1
+            report(done, len(points), _label(points[k]))
+    except BaseException:  # a failed point, Ctrl-C, a killed worker: do not reuse this pool
+        if futures:
+            close_pool()
+        raise
 
 
 def _env_int(name: str) -> int | None:
@@ -425,6 +483,33 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return _POOL["pool"]
 
 
+def _warm() -> int:
+    """Import what a point needs (run in a new worker, before its first point): Brian2, and the
+    modules that a first build and a first Dataset would import on the way (xarray imports
+    dask.array when it first makes a Dataset, ~0.4 s here)."""
+    import contextlib
+
+    import brian2  # noqa: F401
+    import numpy as np
+
+    from . import backend, results  # noqa: F401
+
+    xr.Dataset({"x": ("t", np.zeros(1))})
+    for name in ("scipy.sparse", "scipy.linalg", "scipy.special", "sympy.physics.units"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    return os.getpid()
+
+
+def _prewarm(workers: int) -> None:
+    """Start the kept pool's processes now (once per pool), importing Brian2 in each."""
+    pool = _pool(workers)
+    if _POOL.get("warmed") is not pool:
+        _POOL["warmed"] = pool
+        for _ in range(workers):
+            pool.submit(_warm)
+
+
 def close_pool() -> None:
     """Stop the kept worker processes (done at exit; after a failure the pool is not reused)."""
     pool = _POOL["pool"]
@@ -436,22 +521,11 @@ def close_pool() -> None:
 atexit.register(close_pool)
 
 
-def _run_local(workers, spec, points, paths, hashes, todo, report, done):
-    pool = _pool(workers)
-    try:
-        futures = {
-            pool.submit(_run_point, spec, points[k], str(paths[k]), hashes[k]): k for k in todo
-        }
-        for fut in as_completed(futures):
-            fut.result()
-            done += 1
-            report(done, len(points), _label(points[futures[fut]]))
-    except BaseException:  # a failed point, Ctrl-C, a killed worker: do not reuse this pool
-        close_pool()
-        raise
+def _submit(workers, spec, points, paths, hashes, k):
+    return _pool(workers).submit(_run_point, spec, points[k], str(paths[k]), hashes[k])
 
 
-def _run_dask(scheduler, spec, points, paths, hashes, todo, report, done):
+def _run_dask(scheduler, spec, points, paths, hashes, todo, report, fresh):
     from distributed import Client
     from distributed import as_completed as dask_completed
 
@@ -470,10 +544,12 @@ def _run_dask(scheduler, spec, points, paths, hashes, todo, report, done):
             for k in todo
         ]
         where = dict(zip((f.key for f in futures), todo, strict=True))
+        done = len(points) - len(todo)
         for fut in dask_completed(futures):
-            fut.result()
+            k = where[fut.key]
+            fresh[k] = fut.result()[1]
             done += 1
-            report(done, len(points), _label(points[where[fut.key]]))
+            report(done, len(points), _label(points[k]))
     finally:
         if client is not scheduler:
             client.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xarray as xr
 from brian2 import ms
 
 from dendrites.sweep import Sweep, run_sweep, sweep_points
@@ -59,6 +60,13 @@ def test_serial_and_two_processes_agree_and_a_rerun_recomputes_nothing(tmp_path,
     again = run_sweep(make_sweep(), workers=2, cache=tmp_path / "parallel")
     assert again.attrs["computed"] == 0
     np.testing.assert_array_equal(again.peak.values, serial.peak.values)
+    # points computed now come back from the workers, cached ones from their files: the same
+    xr.testing.assert_identical(again.drop_attrs(), parallel.drop_attrs())
+    assert {k: v for k, v in again.attrs.items() if k != "computed"} == {
+        k: v for k, v in parallel.attrs.items() if k != "computed"
+    }
+    for name in again.data_vars:
+        assert again[name].attrs == parallel[name].attrs
 
 
 @pytest.mark.slow
