@@ -400,28 +400,24 @@ def _run_pooled(workers, spec, points, paths, hashes, todo, report, fresh, seria
     Every structure is compiled once here, and one run of it timed, before workers get its points:
     they then copy the finished build (no compiler runs twice), and a sweep too short to repay a
     worker's start-up (~5 s: Brian2 import and code generation) stays here. A structure compiled
-    and timed before (its build slot records the time of a rerun) goes to the workers point by
-    point while this process is still making the other points' cells.
+    and timed before (its build slot records the time of a rerun) with enough points goes to the
+    workers directly.
     """
     from .backend import recorded_build
 
     if len(todo) >= _PREWARM_POINTS:
         _prewarm(workers)  # workers import Brian2 while this process makes cells and builds
-    seconds_of: dict[str, float | None] = {}
     groups: dict[str, list[int]] = {}
+    for k, key in _structure_keys(spec, points, todo):
+        groups.setdefault(key, []).append(k)
     futures: dict = {}
     try:
-        for k, key in _structure_keys(spec, points, todo):
-            if key not in seconds_of:
-                seconds_of[key] = recorded_build(key)
-            seconds = seconds_of[key]
-            if seconds is not None and len(todo) * seconds > _WORKER_START_SECONDS * 2:
-                futures[_submit(workers, spec, points, paths, hashes, k)] = k
-            else:
-                groups.setdefault(key, []).append(k)
-        rest, seconds_per_point = [], 0.0
+        pooled, rest, seconds_per_point = [], [], 0.0
         for key, group in groups.items():
-            seconds = seconds_of[key]
+            seconds = recorded_build(key)
+            if seconds is not None and len(group) * seconds > _WORKER_START_SECONDS * 2:
+                pooled += group  # compiled and timed before, and long enough: workers only
+                continue
             if seconds is None:
                 serial(group[:1])
                 t0 = time.perf_counter()
@@ -430,10 +426,11 @@ def _run_pooled(workers, spec, points, paths, hashes, todo, report, fresh, seria
                 group = group[2:]
             seconds_per_point = max(seconds_per_point, seconds)
             rest += group
-        if futures or (rest and len(rest) * seconds_per_point > _WORKER_START_SECONDS * 2):
-            for k in rest:
-                futures[_submit(workers, spec, points, paths, hashes, k)] = k
-            rest = []
+        if pooled or (rest and len(rest) * seconds_per_point > _WORKER_START_SECONDS * 2):
+            pooled, rest = pooled + rest, []
+        # submitted structure by structure: a worker that switches structure generates code again
+        for k in pooled:
+            futures[_submit(workers, spec, points, paths, hashes, k)] = k
         serial(rest)
         done = len(points) - len(futures)
         for fut in as_completed(futures):

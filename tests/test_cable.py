@@ -435,3 +435,20 @@ def test_unknown_cable_solver_is_named():
 
     with pytest.raises(ParameterError, match=r"cable_solver.*'hine'.*hines"):
         Model(_branched_cell(False), 5 * ms, cable_solver="hine")
+
+
+@pytest.mark.slow
+def test_openmp_threads_give_the_serial_results():
+    """``openmp_threads=2`` (Brian2's section-parallel cable solver and parallel state updates)
+    gives the trajectories and spike steps of the serial default (Hines) run."""
+    kwargs = {"dt": 0.025 * ms, "record": {"v": "all"}}
+    serial = simulate(_branched_cell(True), 40 * ms, **kwargs)
+    threaded = simulate(_branched_cell(True), 40 * ms, openmp_threads=2, **kwargs)
+    assert threaded.attrs["backend"] == "cpp_standalone"
+    dv = float(np.max(np.abs(serial.v.values - threaded.v.values)))
+    report("OpenMP (2 threads) vs serial: max |dv|", dv, 1e-4)
+    assert dv < 1e-4
+    k_s, _ = upward_crossings(serial.time.values, serial.v.sel(compartment=0).values)
+    k_t, _ = upward_crossings(threaded.time.values, threaded.v.sel(compartment=0).values)
+    assert len(k_s) >= 2
+    np.testing.assert_array_equal(k_s, k_t)
