@@ -385,19 +385,23 @@ NOTES: list[str] = [
     "binary's time). `Model(rate_tables=True)` looks them up on a 0.01 mV grid instead (NEURON's "
     "default: 1 mV, interpolated), which about halves the run time while keeping spike times "
     "within 0.01 ms of exact rates; the exponential-Euler update still evaluates one exp per "
-    "gate per step, which NEURON's `hh.mod` tabulates too; (3) the Brian2 cable solver itself "
-    "is on par with NEURON at 1,024 compartments and faster at 9,952.",
-    "Memory: the peak is dominated by the Python process (importing brian2 and dendrites alone "
-    "is ~170 MB resident, ~330 MB after building the network; the binary ~40 MB), against "
-    "~50-70 MB for NEURON or Arbor driven from Python: the 2x-NEURON target is missed by a wide "
-    "margin (5-7x) at both sizes.",
+    "gate per step, which NEURON's `hh.mod` tabulates too; (3) the cable step: `dendrites` "
+    "replaces Brian2's solver (three tridiagonal solves per section and a branch-point system "
+    "at every step) by one Hines elimination over the tree that folds two independent sections "
+    "at a time (`dendrites/hines.py`, `dendrites/templates/spatialstateupdate.cpp`); with HH at "
+    "the soma, 1,024 compartments, a run went from 0.51 s to 0.36 s. It is bound by the latency "
+    "of one division per compartment and step, as NEURON's Hines solve is.",
+    "Memory: the peak is dominated by the Python process (importing brian2 alone is 131 MB "
+    "resident, brian2 and dendrites ~170 MB, ~210-330 MB after building the network; the binary "
+    "~40 MB), against ~50-70 MB for NEURON or Arbor driven from Python: the 2x-NEURON target is "
+    "missed at both sizes, and cannot be met by a process that imports Brian2 (its import alone "
+    "is 2.6x NEURON's whole process at 1,024 compartments).",
     "Compile time (first build of a structure, C++ standalone, make -j2): 10-30 s depending on "
     "the load, in a process of its own; later processes reuse the compiled build from the cache "
     "(code generation and an up-to-date make: ~1-5 s before the first run).",
-    "Timing under load: other processes were using the 2 cores during every measurement (1-min "
-    "load average 2-5, listed per process below), so absolute times are inflated and vary by "
-    "~10-30 % between repeats and between invocations; ratios of processes measured back to "
-    "back are more stable than the absolute times.",
+    "Timing: the 1-min load average before each measured process is listed below (the "
+    "benchmark's own processes raise it); absolute times vary by ~5-30 % between invocations "
+    "with the load, ratios of processes measured back to back are more stable.",
 ]
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ Design points (see ``../shared/brian2-notes.md`` for the measurements behind the
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -904,11 +905,20 @@ class Model:
         return run_args
 
     def _build(self, vals):
+        # Brian2 names generated objects "<name>_<k>" when an object of that name is still
+        # alive, so the code of one structure would depend on what the process built before
+        # (and every worker would recompile it): drop the objects of the previous build first.
+        previous = _ACTIVE["model"]
+        if previous is not None:
+            previous._objects = None
+        _ACTIVE["model"] = None
+        self._objects = None
         if self.backend == "cpp_standalone":
             self.directory = build_slot(self.plan.key)
             _reset_standalone(self.directory, self.openmp_threads)
         else:
             _reset_runtime(self.runtime_target)
+        gc.collect()  # after the device reset, which held the previous code objects
         objects = self._build_objects(vals)
         self._built_values = vals  # what the compiled project holds; reruns pass only changes
         objects["net"].run(self.plan.duration * b2.second, namespace={})

@@ -230,3 +230,24 @@ def test_rate_tables_hold_the_exact_rates_and_change_spike_times_by_far_less_tha
     sc, sd = (spike_times(t, x.v.sel(compartment=0).values) for x in (c, d))
     assert len(sd) >= 3 and len(sc) == len(sd)
     assert 0 < np.max(np.abs(sc - sd)) < 0.02
+
+
+@pytest.mark.slow
+def test_generated_code_does_not_depend_on_what_the_process_built_before(tmp_path, monkeypatch):
+    """Brian2 suffixes a generated object's name while an object of that name is alive; a build
+    must not inherit suffixes from the previous build of the process, or a worker that built
+    another structure first would recompile a structure already compiled elsewhere."""
+    import os
+
+    def names(cache, first_other: bool):
+        monkeypatch.setenv("DENDRITES_CACHE", str(tmp_path / cache))
+        if first_other:
+            Model(ball_and_stick(n_dend=5, hh=False), 2 * ms).run()
+        model = Model(ball_and_stick(n_dend=7), 2 * ms)
+        model.run()
+        return sorted(os.listdir(model.directory / "code_objects"))
+
+    alone = names("alone", first_other=False)
+    after = names("after", first_other=True)
+    assert any(n.endswith(".cpp") for n in alone)
+    assert after == alone
