@@ -576,8 +576,8 @@ class Model:
         self.runtime_target = runtime_target
         self.openmp_threads = openmp_threads
         self.sparse_threshold = sparse_threshold
-        if backend != "cpp_standalone" or openmp_threads:
-            cable_solver = "brian2"
+        if cable_solver == "hines" and (backend != "cpp_standalone" or openmp_threads):
+            cable_solver = "brian2"  # the Hines template is single-threaded C++ standalone
         self._plan_args = (
             duration,
             dt,

@@ -373,13 +373,13 @@ _WORKER_START_SECONDS = 5.0
 _PREWARM_POINTS = 8
 
 
-def _structure_keys(spec: dict, points: list[dict], todo: list[int]):
-    """Yield ``(k, key)`` for the pending points: the model structure key (the compiled project
-    the point needs) of each, in order."""
+def _by_structure(spec: dict, points: list[dict], todo: list[int]) -> dict[str, list[int]]:
+    """Pending points grouped by model structure key (the compiled project they need), in order."""
     import brian2 as b2
 
     from .backend import Model
 
+    groups: dict[str, list[int]] = {}
     dt = _quantity(spec["dt"]) or 0.025 * b2.ms
     for k in todo:
         cell = _resolve(spec["make_cell"])(**spec["constants"], **points[k])
@@ -391,7 +391,8 @@ def _structure_keys(spec: dict, points: list[dict], todo: list[int]):
             record_dt=_quantity(spec["record_dt"]),
             **spec["options"],
         ).key
-        yield k, key
+        groups.setdefault(key, []).append(k)
+    return groups
 
 
 def _run_pooled(workers, spec, points, paths, hashes, todo, report, fresh, serial):
@@ -407,13 +408,10 @@ def _run_pooled(workers, spec, points, paths, hashes, todo, report, fresh, seria
 
     if len(todo) >= _PREWARM_POINTS:
         _prewarm(workers)  # workers import Brian2 while this process makes cells and builds
-    groups: dict[str, list[int]] = {}
-    for k, key in _structure_keys(spec, points, todo):
-        groups.setdefault(key, []).append(k)
     futures: dict = {}
     try:
         pooled, rest, seconds_per_point = [], [], 0.0
-        for key, group in groups.items():
+        for key, group in _by_structure(spec, points, todo).items():
             seconds = recorded_build(key)
             if seconds is not None and len(group) * seconds > _WORKER_START_SECONDS * 2:
                 pooled += group  # compiled and timed before, and long enough: workers only

@@ -435,6 +435,11 @@ def test_unknown_cable_solver_is_named():
 
     with pytest.raises(ParameterError, match=r"cable_solver.*'hine'.*hines"):
         Model(_branched_cell(False), 5 * ms, cable_solver="hine")
+    # also where the Hines solver would not be used (runtime backend, OpenMP threads)
+    with pytest.raises(ParameterError, match=r"cable_solver.*'hine'"):
+        Model(_branched_cell(False), 5 * ms, cable_solver="hine", backend="runtime")
+    with pytest.raises(ParameterError, match=r"cable_solver.*'hine'"):
+        Model(_branched_cell(False), 5 * ms, cable_solver="hine", openmp_threads=2)
 
 
 @pytest.mark.slow
