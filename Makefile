@@ -1,11 +1,12 @@
-# dendrites: `make figures` regenerates every figure, `make test` runs the tests.
-# Both first create .venv (Python >= 3.12) and install the package in it if needed.
+# dendrites: `make figures` regenerates every figure, `make test` runs the tests (all tiers, as
+# CI does; `make test-pure` only those needing no C++ compiler, `make test-fast` all but the slow).
+# Each first creates .venv (Python >= 3.12) and installs the package in it if needed.
 
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv test figures lint clean
+.PHONY: all venv test test-pure test-fast figures lint clean
 all: test
 
 venv: $(STAMP)
@@ -40,6 +41,12 @@ $(STAMP): pyproject.toml | $(PY)
 test: $(STAMP)
 	$(PY) -m pytest
 
+test-pure: $(STAMP)
+	$(PY) -m pytest -m "not standalone and not slow"
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
 figures: $(STAMP)
 	$(VENV)/bin/dendrites figures
 
@@ -47,7 +54,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Removes caches and build artefacts; keeps .venv (delete it by hand to start afresh).
+# Removes caches and build artefacts, including the C++ builds the tests keep in
+# .pytest_cache/dendrites-builds; keeps .venv (delete it by hand to start afresh).
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -254,6 +254,7 @@ def main(argv=None) -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="dendrites-bench-") as tmp:
         env = dict(os.environ, DENDRITES_CACHE=str(Path(tmp) / "cache"))  # cold build cache
+        env.pop("DENDRITES_BUILD_CACHE", None)  # builds in that cache too
         if args.raw_times:
             env["BENCH_RAW_TIMES"] = "1"
         for size in args.sizes:

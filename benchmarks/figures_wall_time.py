@@ -77,6 +77,7 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="dendrites-figures-") as tmp:
         env = dict(os.environ, DENDRITES_CACHE=str(Path(tmp) / "cache"))
         env.pop("DENDRITES_OUT", None)
+        env.pop("DENDRITES_BUILD_CACHE", None)  # builds in that cache too
         for mode, tag in [(m, t) for m in args.modes for t in ("cold", "compiled")]:
             loads.append(_report.load())
             key = f"{mode}, {'empty build cache' if tag == 'cold' else 'builds compiled'}"

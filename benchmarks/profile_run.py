@@ -81,8 +81,8 @@ def profile_variant(n: int, variant: str, new_trains: bool = False) -> dict:
         "write value files (ndarray.tofile)": ("~", "<method 'tofile' of 'numpy.ndarray' objects>"),
         "hash value files (md5, Brian2 run_args)": ("~", "<built-in method _hashlib.openssl_md5>"),
         "values -> run_args (Model._apply_values)": ("backend.py", "_apply_values"),
-        "values of the cell (_values)": ("backend.py", "_values"),
-        "structure check of the new cell (_Plan)": ("backend.py", "__init__"),
+        "values of the cell (_values)": ("plan.py", "values"),
+        "structure check of the new cell (_Plan)": ("plan.py", "__init__"),
         "Dataset (results.to_dataset)": ("results.py", "to_dataset"),
     }
     python = {}
@@ -115,6 +115,7 @@ def main(argv=None) -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="dendrites-profile-") as tmp:
         os.environ["DENDRITES_CACHE"] = tmp
+        os.environ.pop("DENDRITES_BUILD_CACHE", None)  # builds in that cache too
         cases = [(v, False) for v in args.variants] + [(args.variants[0], True)]
         for variant, new_trains in cases:
             r = profile_variant(M.N_PER_BRANCH[args.size], variant, new_trains)

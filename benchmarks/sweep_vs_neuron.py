@@ -170,6 +170,7 @@ def main(argv=None) -> None:
     rows, res = [], {}
     with tempfile.TemporaryDirectory(prefix="dendrites-sweep-") as tmp:
         env = dict(os.environ, DENDRITES_CACHE=str(Path(tmp) / "cache"))
+        env.pop("DENDRITES_BUILD_CACHE", None)  # builds in that cache too
         for mode, label in modes:
             loads.append(_report.load())
             res[mode] = _spawn(mode, args.points, env)

@@ -4,9 +4,8 @@ Describe a cell (:mod:`dendrites.morphology`, :class:`Cell`), put mechanisms, sy
 electrodes on it, and :func:`simulate` it into a labelled :class:`xarray.Dataset`.
 """
 
-__version__ = "0.1.0"
-
 from . import mechanisms, morphology, stimuli
+from ._version import __version__
 from .backend import Model
 from .cell import Cell
 from .errors import (

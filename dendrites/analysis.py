@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import ParameterError
+
 __all__ = ["epsp_features", "spike_times"]
 
 
@@ -51,10 +53,61 @@ def epsp_features(time: np.ndarray, trace: np.ndarray, onset: float) -> dict[str
     return {"amplitude": amp, "peak_time": float(t[k] - onset), "half_width": float(t_down - t_up)}
 
 
-def spike_times(time: np.ndarray, trace: np.ndarray, threshold: float = 0.0) -> np.ndarray:
-    """Times (ms) of upward crossings of `threshold` (mV), linearly interpolated."""
+def spike_times(
+    time: np.ndarray, trace: np.ndarray, threshold: float = 0.0, *, interpolate: bool = True
+) -> np.ndarray:
+    """Spike times of a recorded trace: its upward crossings of `threshold`.
+
+    The package's one spike detector (:mod:`dendrites.studykit` exports it to the studies). A
+    crossing is a pair of samples ``trace[k] < threshold <= trace[k + 1]``.
+
+    Parameters
+    ----------
+    time : array_like, shape (n,)
+        Sample times (ms), strictly increasing. Times come first: a trace passed here instead is
+        refused, since a membrane potential is not increasing.
+    trace : array_like, shape (n,)
+        Membrane potential (mV) at those times.
+    threshold : float
+        Threshold (mV); default 0 mV.
+    interpolate : bool
+        True (default): the crossing time, linearly interpolated between the two samples.
+        False: the time of the first sample at or above `threshold` (``time[k + 1]``, on the
+        recording grid).
+
+    Returns
+    -------
+    ndarray of float
+        The crossing times (ms), ascending; empty if the trace never crosses.
+
+    Raises
+    ------
+    ParameterError
+        `time` or `trace` is not one-dimensional, their lengths differ, or `time` does not
+        strictly increase.
+
+    Examples
+    --------
+    >>> spike_times([0.0, 1.0, 2.0, 3.0], [-70.0, 10.0, -70.0, -70.0])
+    array([0.875])
+    >>> spike_times([0.0, 1.0, 2.0, 3.0], [-70.0, 10.0, -70.0, -70.0], interpolate=False)
+    array([1.])
+    """
     time = np.asarray(time, dtype=float)
     trace = np.asarray(trace, dtype=float)
+    for name, arr in (("time", time), ("trace", trace)):
+        if arr.ndim != 1:
+            raise ParameterError(name, f"must be one-dimensional, got shape {arr.shape}")
+    if time.shape != trace.shape:
+        raise ParameterError(
+            "trace", f"has {trace.size} samples but time has {time.size}; pass one trace"
+        )
+    if time.size > 1 and not np.all(np.diff(time) > 0):
+        raise ParameterError(
+            "time", "must strictly increase (sample times in ms come first, then the trace)"
+        )
     up = np.flatnonzero((trace[:-1] < threshold) & (trace[1:] >= threshold))
+    if not interpolate:
+        return time[up + 1]
     frac = (threshold - trace[up]) / (trace[up + 1] - trace[up])
     return time[up] + frac * (time[up + 1] - time[up])

@@ -6,6 +6,19 @@ duration and dt), and runs it as often as needed with new *values* (densities, c
 spike trains, current waveforms). With the C++ standalone device the project is compiled once and
 every later run passes the values as ``run_args``: nothing is recompiled.
 
+The work is split over four modules:
+
+===========================  ======================================================================
+:mod:`dendrites.plan`        what to build (:class:`~dendrites.plan.Plan`, its structure key) and
+                             the values of a run (:func:`~dendrites.plan.values`); pure Python
+:mod:`dendrites.buildcache`  build folders (slots) and their file locks, compiler output and
+                             build-failure messages; no Brian2
+:mod:`dendrites.session`     what the process keeps between calls (the model the standalone device
+                             holds, the locked slots)
+this module                  device resets, equation assembly, Brian2 groups, synapses, monitors,
+                             running and reading back: :class:`Model`
+===========================  ======================================================================
+
 Design points (see ``../shared/brian2-notes.md`` for the measurements behind them):
 
 * A channel present in only a few compartments (by default in less than half of them) is not put
@@ -30,50 +43,31 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
-import json
 import os
 import shutil
-import sys
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import brian2 as b2
 import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
 
+from .buildcache import BUILT, RUN_SECONDS, build_failure, build_slot, captured_output
 from .cell import Cell
-from .errors import (
-    BuildError,
-    DivergenceError,
-    ParameterError,
-    PlacementError,
-    StructureError,
-    did_you_mean,
-)
+from .errors import BuildError, DivergenceError, ParameterError, StructureError, did_you_mean
 from .hines import use_hines
-from .mechanisms.base import Channel, Receptor, evaluate, parameter_equations
-from .quantities import as_float
+from .mechanisms.base import Channel, evaluate, parameter_equations
+from .paths import build_dir, cache_dir
+from .plan import BITS_PER_COLUMN, Plan, fed_name, values
+from .session import current
 
 __all__ = ["BACKENDS", "Model", "build_slot", "cache_dir"]
 
 BACKENDS = ("cpp_standalone", "runtime")
-CABLE_SOLVERS = ("hines", "brian2")
 
 #: |v| above this, or a non-finite v, counts as divergence.
 _V_LIMIT = 2.0  # volt
-
-
-def cache_dir() -> Path:
-    """Folder for C++ builds and cached results: ``$DENDRITES_CACHE`` or ``~/.cache/dendrites``."""
-    root = os.environ.get("DENDRITES_CACHE") or os.path.join(
-        os.path.expanduser("~"), ".cache", "dendrites"
-    )
-    path = Path(root)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _unit_str(value) -> str:
@@ -89,401 +83,7 @@ def _expression_names(expr: str) -> set[str]:
     return set(get_identifiers(expr))
 
 
-# ----------------------------------------------------------------------------------- the plan
-@dataclass
-class _ChannelPlan:
-    channel: Channel
-    sparse: bool
-    idx: np.ndarray  # compartments where present (all compartments when not sparse)
-    local: dict[str, str]  # local name -> name in the neuron (suffixed)
-
-
-@dataclass
-class _ReceptorPlan:
-    receptor: Receptor
-    sources: np.ndarray  # presynaptic source index per synapse
-    targets: np.ndarray  # compartment per synapse
-    groups: list[tuple[str, int, int]]  # (group name, first synapse, end) for weights
-
-
-class _Plan:
-    """What must be built: derived from a cell, with the structural key that identifies a build."""
-
-    def __init__(
-        self,
-        cell: Cell,
-        duration,
-        dt,
-        record,
-        record_dt,
-        sparse_threshold: float,
-        rate_tables: bool = False,
-        cable_solver: str = "hines",
-    ):
-        self.rate_tables = bool(rate_tables)
-        if cable_solver not in CABLE_SOLVERS:
-            hint = did_you_mean(cable_solver, CABLE_SOLVERS)
-            known = f"Known: {CABLE_SOLVERS}"
-            raise ParameterError("cable_solver", f"unknown {cable_solver!r}{hint} {known}")
-        self.cable_solver = cable_solver
-        self.dt = as_float(dt, b2.second, "dt", "positive")
-        self.duration = as_float(duration, b2.second, "duration", "positive")
-        if self.dt > self.duration:
-            raise ParameterError("dt", f"dt ({dt}) is longer than the duration ({duration})")
-        self.n_steps = round(self.duration / self.dt)
-        rdt = (
-            self.dt
-            if record_dt is None
-            else as_float(record_dt, b2.second, "record_dt", "positive")
-        )
-        ratio = rdt / self.dt
-        if abs(ratio - round(ratio)) > 1e-6 or round(ratio) < 1:
-            raise ParameterError("record_dt", f"must be a multiple of dt ({dt}), got {record_dt}")
-        self.record_dt = round(ratio) * self.dt
-        self.morph = cell.morphology
-        n = self.morph.n_compartments
-        # channels
-        self.channels: list[_ChannelPlan] = []
-        for state in cell.channels.values():
-            present = state.present
-            frac = present.mean() if n else 0.0
-            # a channel with events (threshold) always lives in its own group
-            sparse = bool(0 < frac < sparse_threshold) or bool(state.channel.threshold and frac)
-            if state.channel.threshold and not frac:
-                raise PlacementError(
-                    f"channel {state.channel.name!r} fires events (it has a threshold) but its "
-                    f"densities ({', '.join(state.channel.densities)}) are zero everywhere: insert "
-                    "it where it acts with a non-zero density"
-                )
-            local = self._local_names(state.channel)
-            idx = np.flatnonzero(present) if sparse else np.arange(n)
-            self.channels.append(_ChannelPlan(state.channel, sparse, idx, local))
-            if frac == 0:
-                # present nowhere: still declared (values may switch it on in a sweep) but dense
-                self.channels[-1].sparse = False
-        # synapses: one source per site per group
-        self.n_sources = 0
-        self.receptors: dict[str, _ReceptorPlan] = {}
-        self.source_of_group: dict[str, np.ndarray] = {}
-        for gname, group in cell.synapses.items():
-            src = np.arange(self.n_sources, self.n_sources + len(group.compartments))
-            self.source_of_group[gname] = src
-            self.n_sources += len(src)
-            for rname, (rec, _w) in group.receptors.items():
-                plan = self.receptors.setdefault(
-                    rname, _ReceptorPlan(rec, np.zeros(0, int), np.zeros(0, int), [])
-                )
-                start = len(plan.sources)
-                plan.sources = np.concatenate([plan.sources, src])
-                plan.targets = np.concatenate([plan.targets, group.compartments])
-                plan.groups.append((gname, start, len(plan.sources)))
-        # electrodes: one TimedArray column per distinct compartment (column 0 = no electrode)
-        self.electrode_cols = {}
-        for el in cell.electrodes:
-            self.electrode_cols.setdefault(el.compartment, len(self.electrode_cols) + 1)
-        # recordings
-        self.record = self._record_spec(cell, record)
-        self.key = self._key(cell, sparse_threshold)
-
-    @staticmethod
-    def _local_names(ch: Channel) -> dict[str, str]:
-        names = set(ch.parameters)
-        if ch.equations.strip():
-            names |= set(b2.Equations(ch.equations).names)
-        names.discard("v")
-        names.discard("t")
-        return {nm: f"{nm}_{ch.name}" for nm in sorted(names)}
-
-    def _record_spec(self, cell: Cell, record) -> dict[str, np.ndarray]:
-        from .cell import _locations
-
-        if record is None:
-            record = {"v": 0}
-        if not isinstance(record, dict):
-            raise ParameterError("record", "give a dict: variable name -> locations")
-        known = {"v", "Im"}
-        for cp in self.channels:
-            known |= {f"{s}_{cp.channel.name}" for s in cp.channel.states}
-            known |= {f"I_{c.name}_{cp.channel.name}" for c in cp.channel.currents}
-        for rname in self.receptors:
-            known |= {f"g_{rname}", f"I_{rname}"}
-        if self.electrode_cols:
-            known.add("I_inj")
-        out = {}
-        for var, where in record.items():
-            if var not in known:
-                hint = did_you_mean(var, sorted(known))
-                raise ParameterError(
-                    "record", f"cannot record {var!r}{hint} Known: {', '.join(sorted(known))}"
-                )
-            if isinstance(where, str):
-                idx = np.flatnonzero(self.morph.select(where))
-            else:
-                idx = _locations(self.morph, where, f"record[{var!r}]")
-            for cp in self.channels:
-                if cp.sparse and var in _group_states(cp.channel):
-                    missing = np.setdiff1d(idx, cp.idx)
-                    if len(missing):
-                        raise PlacementError(
-                            f"record[{var!r}]: channel {cp.channel.name!r} is absent from "
-                            f"compartment {int(missing[0])}"
-                        )
-            out[var] = np.unique(idx)
-        return out
-
-    def _key(self, cell: Cell, sparse_threshold: float) -> str:
-        h = hashlib.sha256()
-        morph = self.morph
-        for sec in morph.sections:
-            h.update(json.dumps([sec.name, sec.region, sec.parent, sec.n]).encode())
-            h.update(np.ascontiguousarray(morph.resampled_points(sec.name)).tobytes())
-        for cp in self.channels:
-            ch = cp.channel
-            h.update(
-                repr(
-                    (
-                        ch.name,
-                        ch.equations,
-                        ch.currents,
-                        sorted(ch.parameters),
-                        ch.method,
-                        ch.initial,
-                        ch.threshold,
-                        ch.reset,
-                        ch.tables if self.rate_tables else None,
-                        cp.sparse,
-                    )
-                ).encode()
-            )
-            h.update(cp.idx.tobytes())
-        for rname, rp in self.receptors.items():
-            rec = rp.receptor
-            h.update(
-                repr(
-                    (
-                        rname,
-                        rec.equations,
-                        rec.on_pre,
-                        sorted(rec.parameters),
-                        rec.block,
-                        sorted(rec.block_parameters),
-                        rec.initial,
-                        rec.method,
-                    )
-                ).encode()
-            )
-            h.update(rp.sources.tobytes() + rp.targets.tobytes())
-        h.update(
-            repr(
-                (
-                    self.n_sources,
-                    sorted(self.electrode_cols.items()),
-                    self.dt,
-                    self.n_steps,
-                    self.record_dt,
-                    sparse_threshold,
-                    self.cable_solver,
-                )
-            ).encode()
-        )
-        for var, idx in sorted(self.record.items()):
-            h.update(var.encode() + idx.tobytes())
-        h.update(b2.__version__.encode())
-        return h.hexdigest()[:16]
-
-
-#: Spike sources packed into one float64 column of the spike table (exact integers < 2**52).
-_BITS_PER_COLUMN = 52
-
-
-def _n_spike_columns(n_sources: int) -> int:
-    return -(-n_sources // _BITS_PER_COLUMN)
-
-
-def _group_states(ch: Channel) -> set[str]:
-    """Recordable names that live in a channel's own group when it is integrated there."""
-    return {f"{s}_{ch.name}" for s in ch.states}
-
-
-def _fed_name(cur, ch: Channel) -> str:
-    """Neuron variable a channel group sums its current into (conductance or density)."""
-    return f"{'gopen' if cur.ohmic else 'idens'}_{cur.name}_{ch.name}"
-
-
-# ----------------------------------------------------------------------------------- values
-def _values(cell: Cell, plan: _Plan) -> dict[tuple[str, str], np.ndarray]:
-    """All run-time values of a cell: (object, variable) -> array in SI units."""
-    vals: dict[tuple[str, str], np.ndarray] = {
-        ("neuron", "Cm"): cell.cm.copy(),
-        ("neuron", "v0"): cell.v_init.copy(),
-    }
-    for cp in plan.channels:
-        state = cell.channels[cp.channel.name]
-        reversal = {c.reversal for c in cp.channel.currents if c.ohmic}
-        for pname, arr in state.values.items():
-            if not cp.sparse or pname in reversal:
-                vals[("neuron", cp.local[pname])] = arr.copy()
-            if cp.sparse:
-                vals[(f"gates_{cp.channel.name}", pname)] = arr[cp.idx].copy()
-    for rname, rp in plan.receptors.items():
-        w = np.zeros(len(rp.sources))
-        for gname, a, b in rp.groups:
-            w[a:b] = cell.synapses[gname].receptors[rname][1]
-        vals[(f"syn_{rname}", "w")] = w
-        # the receptor's own parameters are values too: a variant with other time constants or
-        # another Mg concentration runs on the same build (the cell's definition is used)
-        rec = _receptor_of(cell, rname)
-        for p, d in rec.parameters.items():
-            vals[(f"syn_{rname}", p)] = np.full(len(rp.sources), _si(d))
-        vals[("neuron", f"E_{rname}")] = np.asarray(_si(rec.reversal))
-        for p, d in rec.block_parameters.items():
-            vals[("neuron", f"{p}_{rname}")] = np.asarray(_si(d))
-    if plan.n_sources:
-        # one bit per step and source: source i is bit i % 52 of column i // 52, each column a
-        # float64 holding an exact integer below 2**52 (52x smaller than a float per source, for
-        # Brian2 to write and hash at every run)
-        bits = np.zeros((plan.n_steps + 1, _n_spike_columns(plan.n_sources)), dtype=np.int64)
-        for gname, group in cell.synapses.items():
-            src = plan.source_of_group[gname]
-            for k, train in enumerate(group.spikes):
-                steps = np.unique(np.round(np.asarray(train) / plan.dt).astype(np.int64))
-                steps = steps[steps <= plan.n_steps]
-                col, bit = divmod(int(src[k]), _BITS_PER_COLUMN)
-                bits[steps, col] |= np.int64(1) << bit
-        vals[("spike_ta", "values")] = bits.astype(np.float64)
-    if plan.electrode_cols:
-        t = np.arange(plan.n_steps + 1) * plan.dt
-        clamp = np.zeros((plan.n_steps + 1, len(plan.electrode_cols) + 1))
-        for el in cell.electrodes:
-            clamp[:, plan.electrode_cols[el.compartment]] += el.waveform.sample(t)
-        vals[("clamp_ta", "values")] = clamp
-    return vals
-
-
-def _receptor_of(cell: Cell, rname: str) -> Receptor:
-    for group in cell.synapses.values():
-        if rname in group.receptors:
-            return group.receptors[rname][0]
-    raise ParameterError("cell", f"no synapse group uses receptor {rname!r}")
-
-
-def _si(value) -> float:
-    """A quantity (or plain number) as a float in SI base units."""
-    return float(np.asarray(value / get_unit(getattr(value, "dim", DIMENSIONLESS))))
-
-
 # ----------------------------------------------------------------------------------- devices
-_ACTIVE: dict[str, object] = {"model": None}
-_SLOTS: dict[str, tuple[Path, object]] = {}
-
-
-_BUILT = "dendrites-build-ok"
-_RUN_SECONDS = "seconds-per-run"
-
-
-def recorded_build(key: str) -> float | None:
-    """Seconds one rerun of the compiled build of structure `key` took (the fastest slot), or
-    None when no slot holds a compiled, timed build."""
-    best = None
-    for marker in (cache_dir() / "build" / key).glob("slot*/" + _BUILT):
-        with contextlib.suppress(OSError, ValueError):
-            seconds = float((marker.parent / _RUN_SECONDS).read_text())
-            best = seconds if best is None else min(best, seconds)
-    return best
-
-
-def _seed_slot(slot: Path, base: Path) -> None:
-    """Copy a completed build of the same structure into an empty slot (timestamps kept), so a
-    second process compiles nothing: Brian2 rewrites only changed files and make sees the objects
-    up to date."""
-    if (slot / _BUILT).exists():
-        return
-    for other in sorted(base.glob("slot*/" + _BUILT)):
-        try:
-            shutil.copytree(
-                other.parent,
-                slot,
-                dirs_exist_ok=True,
-                copy_function=shutil.copy2,
-                ignore=shutil.ignore_patterns("results", "*.log"),
-            )
-        except OSError:
-            continue
-        return
-
-
-def build_slot(key: str) -> Path:
-    """The C++ build folder this process uses for a model structure.
-
-    Builds live in ``<cache>/build/<key>/slot<k>``. A process holds an exclusive file lock on its
-    slot for as long as it runs, so two processes (two sweeps, two workers, two users of one
-    cache) never generate code into, compile in or run from the same folder, while a later process
-    reuses a free slot's compiled files (an unchanged project recompiles nothing).
-    """
-    from filelock import FileLock, Timeout
-
-    if key in _SLOTS:
-        return _SLOTS[key][0]
-    base = cache_dir() / "build" / key
-    base.mkdir(parents=True, exist_ok=True)
-    for k in range(256):
-        lock = FileLock(str(base / f"slot{k}.lock"))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            continue
-        slot = base / f"slot{k}"
-        _seed_slot(slot, base)
-        _SLOTS[key] = (slot, lock)
-        return slot
-    raise BuildError(f"all 256 build slots of {base} are locked by other processes")
-
-
-@contextlib.contextmanager
-def _captured_output(log_path: Path):
-    """Send the C++ compiler's and binary's stdout/stderr to a log file (fd level)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    with open(log_path, "ab") as log:
-        saved = os.dup(1), os.dup(2)
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
-
-
-def _build_failure(exc: Exception, log: Path) -> str:
-    """A short message for a failed C++ build: the first error line of the log and the fix."""
-    import re
-
-    if "compilation failed" not in str(exc):  # code generation, not the compiler
-        return f"C++ standalone build failed ({type(exc).__name__}: {str(exc)[:200]})"
-    try:
-        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        lines = []
-    detail = next(
-        (
-            line.strip()[:160]
-            for pattern in (r"not found|No such file", r"\berror\b", r"\*\*\*")
-            for line in lines
-            if re.search(pattern, line, re.IGNORECASE) and not line.startswith("WARNING")
-        ),
-        str(exc)[:120],
-    )
-    return (
-        f"C++ compilation failed: {detail}. Install a C++ compiler (e.g. `apt-get install g++`) "
-        "or set $CXX to one, or use backend='runtime'"
-    )
-
-
 def _reset_standalone(directory: Path, openmp_threads: int) -> None:
     from brian2.devices.device import all_devices
 
@@ -501,7 +101,8 @@ def _reset_runtime(target: str) -> None:
     b2.set_device("runtime")
     b2.prefs.codegen.target = target
     if target == "cython":
-        b2.prefs.codegen.runtime.cython.cache_dir = str(cache_dir() / "cython")
+        # compiled code, kept with the C++ builds (it depends on the generated code only)
+        b2.prefs.codegen.runtime.cython.cache_dir = str(build_dir() / "cython")
 
 
 # ----------------------------------------------------------------------------------- model
@@ -542,6 +143,18 @@ class Model:
         section and a branch-point system; also used whenever ``openmp_threads`` > 0, where its
         section loops run in parallel). Both solve the same linear system; the runtime backend
         always uses Brian2's.
+
+    Raises
+    ------
+    ParameterError
+        A bad option, dt, duration or recording (see :class:`dendrites.plan.Plan`), or a dt above
+        the stability bound of a receptor over the potentials the cell can reach (the message
+        names dt and the bound; :func:`dendrites.plan.check_receptor_steps`).
+
+    Warns
+    -----
+    SpikeMergeWarning
+        When run, if two spikes of one source fall in one time step (delivered as one event).
 
     Examples
     --------
@@ -587,7 +200,7 @@ class Model:
             rate_tables,
             cable_solver,
         )
-        self.plan = _Plan(cell, *self._plan_args)
+        self.plan = Plan(cell, *self._plan_args)
         self.directory: Path | None = None  # a build slot, taken when first built
         self.compile_seconds = 0.0
         self._objects = None
@@ -662,7 +275,7 @@ class Model:
                 summed.append(
                     b2.Equations(
                         f"x__ = {expr} : {unit}/meter**2 (summed)",
-                        x__=f"{_fed_name(cur, ch)}_post",
+                        x__=f"{fed_name(cur, ch)}_post",
                         **pre,
                     )
                 )
@@ -682,8 +295,8 @@ class Model:
             src = b2.NeuronGroup(
                 plan.n_sources,
                 "",
-                threshold=f"floor(spike_ta(t, i // {_BITS_PER_COLUMN}) / "
-                f"2.0**(i % {_BITS_PER_COLUMN})) % 2 > 0.5",
+                threshold=f"floor(spike_ta(t, i // {BITS_PER_COLUMN}) / "
+                f"2.0**(i % {BITS_PER_COLUMN})) % 2 > 0.5",
                 reset="",
                 clock=clock,
                 name="sources",
@@ -724,7 +337,7 @@ class Model:
         )
         # monitors
         monitors = {}
-        neuron_vars = [v for v in plan.record if self._monitor_owner(v) == "neuron"]
+        neuron_vars = [v for v in plan.record if plan.monitor_owner(v) == "neuron"]
         if neuron_vars:
             union = np.unique(np.concatenate([plan.record[v] for v in neuron_vars]))
             monitors["neuron"] = (
@@ -740,7 +353,7 @@ class Model:
         for cp in plan.channels:
             if not cp.sparse:
                 continue
-            gvars = [v for v in plan.record if self._monitor_owner(v) == f"gates_{cp.channel.name}"]
+            gvars = [v for v in plan.record if plan.monitor_owner(v) == f"gates_{cp.channel.name}"]
             if gvars:
                 union = np.unique(np.concatenate([plan.record[v] for v in gvars]))
                 rows = np.searchsorted(cp.idx, union)
@@ -773,12 +386,6 @@ class Model:
         net = b2.Network(neuron, *extra, *(m for m, _ in monitors.values()))
         objects["net"] = net
         return objects
-
-    def _monitor_owner(self, var: str) -> str:
-        for cp in self.plan.channels:
-            if cp.sparse and var in _group_states(cp.channel):
-                return f"gates_{cp.channel.name}"
-        return "neuron"
 
     def _channel_equations(self, ch: Channel, local: dict, namespace: dict) -> b2.Equations:
         """The channel's equations, renamed by `local`; with rate tables on, its tabulatable
@@ -834,7 +441,7 @@ class Model:
             for cur in ch.currents:
                 iname = f"I_{cur.name}_{ch.name}"
                 if cp.sparse:
-                    fed = _fed_name(cur, ch)
+                    fed = fed_name(cur, ch)
                     if cur.ohmic:
                         eqs += b2.Equations(
                             f"{fed} : siemens/meter**2\n"
@@ -908,10 +515,11 @@ class Model:
         # Brian2 names generated objects "<name>_<k>" when an object of that name is still
         # alive, so the code of one structure would depend on what the process built before
         # (and every worker would recompile it): drop the objects of the previous build first.
-        previous = _ACTIVE["model"]
+        session = current()
+        previous = session.active_model
         if previous is not None:
             previous._objects = None
-        _ACTIVE["model"] = None
+        session.active_model = None
         self._objects = None
         if self.backend == "cpp_standalone":
             self.directory = build_slot(self.plan.key)
@@ -927,15 +535,15 @@ class Model:
             log = self.directory / "build.log"
             t0 = time.perf_counter()
             try:
-                with _captured_output(log):
+                with captured_output(log):
                     b2.device.build(
                         directory=str(self.directory), compile=True, run=False, clean=False
                     )
             except Exception as exc:  # compiler missing or failing
-                raise BuildError(_build_failure(exc, log), str(log)) from None
+                raise BuildError(build_failure(exc, log), str(log)) from None
             self.compile_seconds = time.perf_counter() - t0
-            (self.directory / _BUILT).touch()
-            _ACTIVE["model"] = self
+            (self.directory / BUILT).touch()
+            session.active_model = self
         self._objects = objects
 
     # ---------------------------------------------------------------- running
@@ -964,12 +572,12 @@ class Model:
 
         cell = self.cell if cell is None else cell
         if cell is not self.cell:
-            other = _Plan(cell, *self._plan_args)
+            other = Plan(cell, *self._plan_args)
             if other.key != self.plan.key:
                 raise StructureError(
                     "cell", "has another structure than the model was built for; build a new Model"
                 )
-        vals = _values(cell, self.plan)
+        vals = values(cell, self.plan)
         if self.backend == "runtime":
             self.cell = cell
             self._build(vals)
@@ -986,7 +594,7 @@ class Model:
             if not self._timed:  # a rerun of the compiled binary: what a sweep point costs
                 self._timed = True
                 with contextlib.suppress(OSError):
-                    (self.directory / _RUN_SECONDS).write_text(f"{time.perf_counter() - t0:.4f}\n")
+                    (self.directory / RUN_SECONDS).write_text(f"{time.perf_counter() - t0:.4f}\n")
         data = self._collect(cell)
         return to_dataset(self, cell, data, vals)
 
@@ -998,7 +606,7 @@ class Model:
         dev = all_devices["cpp_standalone"]
         return (
             self._objects is not None
-            and _ACTIVE["model"] is self
+            and current().active_model is self
             and b2.get_device() is dev
             and self.directory is not None
             and getattr(dev, "project_dir", None) == str(self.directory)
@@ -1008,7 +616,7 @@ class Model:
         results = Path("results") / uuid.uuid4().hex[:12]
         log = self.directory / "run.log"
         try:
-            with _captured_output(log):
+            with captured_output(log):
                 b2.device.run(
                     directory=str(self.directory),
                     results_directory=str(results),
@@ -1028,7 +636,7 @@ class Model:
         for owner, (mon, union) in objs["monitors"].items():
             data["time"] = np.asarray(mon.t / b2.second)
             for var in plan.record:
-                if self._monitor_owner(var) != owner:
+                if self.plan.monitor_owner(var) != owner:
                     continue
                 suffix = "_" + owner.removeprefix("gates_")
                 name = var if owner == "neuron" else var.removesuffix(suffix)

@@ -72,12 +72,19 @@ class SynapseGroup:
         Receptor and the weight (peak conductance, siemens) of each site.
     spikes : list of ndarray
         Presynaptic spike times (seconds) of each site.
+    poisson : bool
+        Whether the trains were drawn by the package (``rate=``). A Poisson train has no dead
+        time, so two spikes of one source can fall in one simulation step; they are delivered as
+        one event. For drawn trains this is expected and counted (the Dataset attribute
+        ``merged_spikes``); for trains given by the user it also raises a
+        :class:`~dendrites.errors.SpikeMergeWarning`.
     """
 
     name: str
     compartments: np.ndarray
     receptors: dict[str, tuple[Receptor, np.ndarray]]
     spikes: list[np.ndarray]
+    poisson: bool = False
 
 
 @dataclass
@@ -294,7 +301,7 @@ class Cell:
         if not recs:
             raise ParameterError("receptors", "at least one receptor is needed")
         trains = self._trains(len(comps), spikes, rate, start, stop, seed)
-        group = SynapseGroup(name, comps, recs, trains)
+        group = SynapseGroup(name, comps, recs, trains, poisson=rate is not None)
         self.synapses[name] = group
         return group
 

@@ -5,6 +5,15 @@
     dendrites list
     dendrites run STUDY [--quick] [--out DIR] [--results DIR] [--force]
     dendrites figures [--quick] [--out DIR] [--results DIR] [--force] [--only NAME ...]
+    dendrites readme [--check] [--figures DIR] [--readme FILE]
+
+``dendrites figures`` in full mode into ``figures/`` also rewrites the studies table of the
+repository's ``README.md`` (between the lines ``<!-- studies-table:start -->`` and
+``<!-- studies-table:end -->``) from ``figures/*.json``; ``dendrites readme`` does only that, and
+with ``--check`` writes nothing and exits 1 when the table is out of date. See
+:mod:`dendrites.gallery`.
+
+A study script runs itself through :func:`run_script` (``python studies/x.py [--quick]``).
 
 Exit codes: 0 when every study ran (a claim that does not hold is a result, not an error), 1 when
 a study raised, 2 on a usage error (bad option, unknown study). Folders: :mod:`dendrites.paths`.
@@ -18,7 +27,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-__all__ = ["main"]
+__all__ = ["main", "run_script"]
 
 _MARK = {True: "✔", False: "✘", None: "—"}
 
@@ -80,15 +89,27 @@ def _parser() -> argparse.ArgumentParser:
     figures.add_argument(
         "--only", nargs="+", metavar="NAME", help="run only these studies (gallery keeps others)"
     )
+    readme = sub.add_parser(
+        "readme", help="write the README's studies table from the figure records (figures/*.json)"
+    )
+    readme.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if the table is out of date"
+    )
+    readme.add_argument(
+        "--figures", metavar="DIR", help="folder of the records (default: figures/)"
+    )
+    readme.add_argument("--readme", metavar="FILE", help="the README (default: README.md)")
     return parser
 
 
 def _claims_table(claims) -> str:
-    rows = [("claim", "value", "target", "holds")]
-    rows += [(c.name, c.value_text, c.target, _MARK[c.holds]) for c in claims]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    """Findings first, then checks: name, kind, value, target and whether it holds."""
+    ordered = sorted(claims, key=lambda c: c.kind != "finding")  # stable: study order kept
+    rows = [("claim", "kind", "value", "target", "holds")]
+    rows += [(c.name, c.kind, c.value_text, c.target, _MARK[c.holds]) for c in ordered]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join(
-        "  " + "  ".join(cell.ljust(w) for cell, w in zip(r[:3], widths, strict=True)) + "  " + r[3]
+        "  " + "  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
         for r in rows
     )
 
@@ -106,14 +127,33 @@ def _print_result(result) -> None:
 
 
 def _summary(results, failures) -> str:
-    from .studies import plural
+    """``"2 studies: 2 ran, 0 failed; 5 findings: 4 hold, 0 do not, 1 reported; 1 check"``."""
+    from .claims import plural
+    from .gallery import headline
 
     claims = [c for r in results for c in r.claims]
-    hold = sum(c.holds is True for c in claims)
-    fail = sum(c.holds is False for c in claims)
     n = len(results) + len(failures)
     text = f"{plural(n, 'study', 'studies')}: {len(results)} ran, {len(failures)} failed; "
-    return text + f"{plural(len(claims), 'claim')}: {hold} hold, {fail} do not"
+    return text + headline(claims)
+
+
+def _update_readme(args) -> None:
+    """After full-mode figures written into figures/: rewrite the README's studies table."""
+    from pathlib import Path
+
+    from .errors import ParameterError
+    from .gallery import update_readme
+    from .paths import figures_dir
+
+    published = figures_dir(False)
+    if args.quick or (args.out is not None and Path(args.out).resolve() != published.resolve()):
+        return
+    try:
+        changed = update_readme(figures_dir=published)
+    except ParameterError as exc:
+        print(f"README studies table not updated: {exc}", file=sys.stderr)
+        return
+    print("README: studies table " + ("updated" if changed else "already up to date"))
 
 
 def _cmd_list(args) -> int:
@@ -167,10 +207,30 @@ def _cmd_figures(args) -> int:
         print(f"\n{f.name} FAILED:\n{f.traceback}", file=sys.stderr)
     out = args.out if args.out is not None else figures_dir(args.quick)
     print(f"gallery: {out}/README.md")
+    _update_readme(args)
     print(_summary(results, failures))
     if failures:
         print("failed: " + ", ".join(f.name for f in failures), file=sys.stderr)
         return 1
+    return 0
+
+
+def _cmd_readme(args) -> int:
+    from .errors import ParameterError
+    from .gallery import update_readme
+
+    try:
+        changed = update_readme(args.readme, args.figures, check=args.check)
+    except ParameterError as exc:
+        print(f"dendrites readme: error: {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        if changed:
+            print("README studies table is out of date: run `dendrites readme`", file=sys.stderr)
+            return 1
+        print("README studies table is up to date")
+        return 0
+    print("README: studies table " + ("updated" if changed else "already up to date"))
     return 0
 
 
@@ -191,8 +251,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     try:
-        command = {"list": _cmd_list, "run": _cmd_run, "figures": _cmd_figures}[args.command]
-        if args.command != "list":
+        command = {
+            "list": _cmd_list,
+            "run": _cmd_run,
+            "figures": _cmd_figures,
+            "readme": _cmd_readme,
+        }[args.command]
+        if args.command in ("run", "figures"):
             from .sweep import configure
 
             configure(workers=args.workers, scheduler=args.scheduler)
@@ -207,3 +272,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
+
+
+def run_script(path, argv: Sequence[str] | None = None) -> None:
+    """Run the study script at `path` from the command line: ``python studies/x.py [--quick]``.
+
+    Accepts the options of ``dendrites run`` (``--quick --out --results --force``) and exits with
+    its exit code. A study script ends with::
+
+        if __name__ == "__main__":
+            run_script(__file__)
+    """
+    from pathlib import Path
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    raise SystemExit(main(["run", str(Path(path).resolve()), *args]))

@@ -14,11 +14,13 @@ __all__ = [
     "BuildError",
     "CacheWarning",
     "DendritesError",
+    "DendritesWarning",
     "DivergenceError",
     "ParameterError",
     "PlacementError",
     "ResultsError",
     "SWCError",
+    "SpikeMergeWarning",
     "StructureError",
     "did_you_mean",
 ]
@@ -115,9 +117,19 @@ class ResultsError(DendritesError, ValueError):
     """
 
 
-class CacheWarning(UserWarning):
+class DendritesWarning(UserWarning):
+    """Base class of all warnings issued by `dendrites` (the test-suite turns them into errors)."""
+
+
+class CacheWarning(DendritesWarning):
     """A cached result file was unusable (corrupt, without a valid checksum, another schema) and
     is recomputed. The message names the file and why it was rejected."""
+
+
+class SpikeMergeWarning(DendritesWarning):
+    """Two presynaptic spikes of one source fall in the same time step and are delivered as one
+    event (the synapse sees one weight, not two). The message names the synapse group, the source
+    (its site and compartment) and the time."""
 
 
 def did_you_mean(name, options: Iterable) -> str:

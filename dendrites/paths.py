@@ -11,9 +11,15 @@ Every other module asks this one; none builds these paths itself.
                     ``<cache>/figures-quick`` -- quick runs never write into ``figures/``
 ``results_dir()``   full mode: ``<repo root>/results`` (git-ignored); quick mode:
                     ``<cache>/results-quick``
+``cache_dir()``     ``<cache>``: ``$DENDRITES_CACHE`` if set, else ``~/.cache/dendrites``; holds
+                    sweep points (``sweeps/``), quick-mode output and, by default, C++ builds
+``build_dir()``     C++ standalone builds: ``$DENDRITES_BUILD_CACHE`` if set, else
+                    ``<cache>/build`` (see :mod:`dendrites.buildcache`)
 ==================  ============================================================================
 
-``<cache>`` is :func:`dendrites.backend.cache_dir` (``$DENDRITES_CACHE`` or ``~/.cache/dendrites``).
+Builds depend only on a model's structure, results also on its values and on the code: keeping
+builds apart (``DENDRITES_BUILD_CACHE``) lets a test suite or a CI job keep its compiled projects
+across runs while each run starts with an empty results cache.
 Environment variables are read when a function is called, never at import time.
 """
 
@@ -27,6 +33,8 @@ from pathlib import Path
 
 __all__ = [
     "atomic_path",
+    "build_dir",
+    "cache_dir",
     "check_out_dir",
     "figures_dir",
     "repo_root",
@@ -55,10 +63,29 @@ def studies_dir() -> Path:
     return repo_root() / "studies"
 
 
-def _cache() -> Path:
-    from .backend import cache_dir  # lazily: the backend imports Brian2
+def cache_dir() -> Path:
+    """Folder for cached results and, by default, C++ builds: ``$DENDRITES_CACHE`` or
+    ``~/.cache/dendrites`` (created if missing)."""
+    root = os.environ.get("DENDRITES_CACHE") or os.path.join(
+        os.path.expanduser("~"), ".cache", "dendrites"
+    )
+    path = Path(root).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
-    return cache_dir()
+
+def build_dir() -> Path:
+    """Folder of the C++ standalone builds: ``$DENDRITES_BUILD_CACHE`` or ``<cache>/build``
+    (created if missing).
+
+    Builds are keyed by structure only (:attr:`dendrites.plan.Plan.key`), so a build folder may
+    outlive the results cache: a test suite points it at a folder kept between runs and compiles
+    nothing it compiled before.
+    """
+    env = os.environ.get("DENDRITES_BUILD_CACHE")
+    path = Path(env).expanduser() if env else cache_dir() / "build"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def figures_dir(quick: bool) -> Path:
@@ -72,14 +99,14 @@ def figures_dir(quick: bool) -> Path:
     env = os.environ.get("DENDRITES_OUT")
     if env:
         return Path(env).expanduser()
-    return _cache() / "figures-quick"
+    return cache_dir() / "figures-quick"
 
 
 def results_dir(quick: bool) -> Path:
     """Default folder for cached study results (netCDF): ``<repo>/results`` or the cache."""
     if not quick:
         return repo_root() / "results"
-    return _cache() / "results-quick"
+    return cache_dir() / "results-quick"
 
 
 def check_out_dir(out_dir, quick: bool) -> Path:

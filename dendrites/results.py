@@ -3,7 +3,9 @@
 Every simulation returns a Dataset with dims ``time`` and ``compartment`` (``trial`` where several),
 compartment coordinates (section, region, path distance, x, y, z, diameter), a ``units`` attribute
 on every variable and coordinate, and provenance in the Dataset's attrs: the cell's full
-description, a parameter hash, dt, duration, backend, and the versions of `dendrites` and Brian2.
+description, a parameter hash, dt, duration, backend, the versions of `dendrites` and Brian2, the
+digest of the package code that computed it and its git commit
+(:mod:`dendrites.provenance`).
 
 Files are written atomically with a sha256 checksum next to them (``<file>.sha256``), and read only
 as netCDF (never unpickled): a damaged, truncated or foreign file is refused with a
@@ -29,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from . import provenance
 from .errors import CacheWarning, ResultsError
 
 __all__ = [
@@ -72,7 +75,7 @@ def parameter_hash(*parts) -> str:
 def _versions() -> dict:
     import brian2
 
-    from . import __version__
+    from ._version import __version__
 
     return {"dendrites": __version__, "brian2": brian2.__version__, "numpy": np.__version__}
 
@@ -99,7 +102,7 @@ def compartment_coords(morph, index: np.ndarray) -> dict:
 def to_dataset(model, cell, data: dict, vals: dict | None = None) -> xr.Dataset:
     """Build the Dataset of one run from the arrays read by the backend (`vals`: the run's
     values, recomputed from `cell` when not given)."""
-    from .backend import _values
+    from .plan import merged_spikes, values  # lazily: plans import Brian2
 
     plan = model.plan
     union = np.unique(np.concatenate([u for (_a, u, _s) in data["vars"].values()]))
@@ -112,7 +115,7 @@ def to_dataset(model, cell, data: dict, vals: dict | None = None) -> xr.Dataset:
         variables[var] = (("time", "compartment"), full * scale, {"units": shown})
     coords = {"time": ("time", time, {"units": "ms", "long_name": "time"})}
     coords.update(compartment_coords(plan.morph, union))
-    vals = _values(cell, plan) if vals is None else vals
+    vals = values(cell, plan) if vals is None else vals
     phash = parameter_hash(plan.key, *[vals[k] for k in sorted(vals)])
     attrs = {
         "schema_version": SCHEMA_VERSION,
@@ -124,8 +127,13 @@ def to_dataset(model, cell, data: dict, vals: dict | None = None) -> xr.Dataset:
         "backend": model.backend,
         "parameters": json.dumps(cell.describe(), sort_keys=True, default=str),
         "versions": json.dumps(_versions(), sort_keys=True),
+        # the package code that computed it, and its git commit ("null": not a git checkout)
+        "code_digest": provenance.code_digest(),
+        "git": json.dumps(provenance.git_state()),
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "sparse_channels": ",".join(cp.channel.name for cp in plan.channels if cp.sparse),
+        # spikes of one source in one step, delivered as one event (see SynapseGroup.poisson)
+        "merged_spikes": merged_spikes(cell, plan),
     }
     if model.backend == "cpp_standalone":
         attrs["compile_seconds"] = round(model.compile_seconds, 3)

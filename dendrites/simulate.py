@@ -7,10 +7,9 @@ import xarray as xr
 
 from .backend import Model
 from .cell import Cell
+from .session import current
 
 __all__ = ["simulate", "simulate_trials"]
-
-_LAST: dict[str, Model] = {}
 
 
 def simulate(
@@ -57,11 +56,12 @@ def simulate(
     model = Model(
         cell, duration, dt=dt, record=record, record_dt=record_dt, backend=backend, **options
     )
-    previous = _LAST.get(model.key)
+    kept = current().simulated  # the last model, by structure key
+    previous = kept.get(model.key)
     if previous is not None and previous.backend == backend == "cpp_standalone":
         return previous.run(cell)
-    _LAST.clear()
-    _LAST[model.key] = model
+    kept.clear()
+    kept[model.key] = model
     return model.run()
 
 

@@ -7,6 +7,8 @@ A study is one script in the repository's ``studies/`` folder, named after what 
 
     TITLE = "The neuron is not isopotential"      # one line
     CAPTION = "..."                                # a paragraph for the gallery
+    CALIBRATION = ["...", ...]                     # choices made after seeing results ([]: none)
+    SUMMARY = "... {claim name} ..."               # optional: the README's claim sentence
 
     def parameters(quick: bool) -> dict: ...       # JSON-serialisable: all the result depends on
     def compute(params: dict, progress) -> xr.Dataset: ...   # runs the simulations
@@ -14,11 +16,25 @@ A study is one script in the repository's ``studies/`` folder, named after what 
     def plot(ds: xr.Dataset) -> matplotlib.figure.Figure: ...  # drawn from the stored Dataset
 
     if __name__ == "__main__":
-        dendrites.studies.main(__file__)           # python studies/x.py [--quick] [--force]
+        dendrites.cli.run_script(__file__)         # python studies/x.py [--quick] [--force]
 
 ``compute`` receives the parameters as they were hashed (a JSON round trip: tuples become lists).
 ``claims`` and ``plot`` always receive the Dataset as read back from its netCDF file, so a fresh
 run and a cached one draw and measure exactly the same thing.
+
+Each :class:`Claim` is of one of two kinds (:data:`KINDS`), given by the keyword ``kind`` of its
+constructor: a ``"finding"`` (the default) is a number the simulation could have contradicted; a
+``"check"`` cannot fail by construction (a parameter repeated, a theorem, an identity of the
+point-neuron control). Headline counts (the gallery, the README, ``dendrites figures``) count
+findings only and show checks apart.
+
+``CALIBRATION`` (required) is a list of sentences, each saying which value was chosen after seeing
+which results, and on what data the headline is scored (seeds or patterns not used for the
+choice, or the same ones); an empty list declares that nothing was chosen that way, and the
+gallery says "none declared". ``SUMMARY`` (optional) is the study's one-line claim for the
+README's studies table; ``{NAME}`` is replaced by the value (with unit) of the claim named NAME and
+``{NAME:SPEC}`` formats it with a format spec (:func:`fill_summary`). Without it the table shows the
+``TITLE``. Both go into the JSON record, from which the gallery and the README table are written.
 
 The progress protocol
 ---------------------
@@ -32,12 +48,21 @@ passes one that drives a progress bar; :func:`no_progress` ignores the calls (us
 
 Results
 -------
-:func:`run_study` hashes the study's name, its parameters, the text of its script and the
-``dendrites`` version (:func:`dendrites.results.parameter_hash`); the Dataset is stored in
-``<results>/<name>-<quick|full>-<key>.nc`` and reused while the key is unchanged. It then writes
-``<out>/<name>.png``, ``.pdf`` and ``.json`` (claims and provenance). :func:`write_gallery` writes
-``<out>/README.md``, which shows every figure with its caption and claims. Folders:
-:mod:`dendrites.paths`.
+:func:`run_study` keys a result by what computes it (:func:`dendrites.results.parameter_hash`
+of): the study's name and parameters, the computing code of its script
+(:func:`dendrites.provenance.source_digest`: its syntax tree without docstrings, comments,
+``TITLE``, ``CAPTION``, ``CALIBRATION``, ``SUMMARY``, ``claims`` and ``plot``, which never reach
+the stored Dataset), and the package's computing code (:func:`dendrites.provenance.code_digest`:
+every module but plotting and the command line, the C++ templates, and the versions of Python,
+Brian2, NumPy, SciPy and scikit-learn). Editing a mechanism default, the backend or the cable
+template recomputes; editing prose does not. The Dataset is stored in
+``<results>/<name>-<quick|full>-<key>.nc`` and reused while the key is unchanged; its attrs and
+the JSON record's provenance hold the code digest and the git commit (with a dirty flag) of the
+run that computed it. It then writes
+``<out>/<name>.png``, ``.pdf`` and ``.json`` (claims, calibration, summary and provenance).
+:func:`~dendrites.gallery.write_gallery` writes ``<out>/README.md``, which shows every figure with
+its caption, findings, checks and calibration; :func:`~dendrites.gallery.update_readme` writes the
+repository README's studies table from the same records. Folders: :mod:`dendrites.paths`.
 """
 
 from __future__ import annotations
@@ -45,11 +70,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import difflib
-import hashlib
 import importlib.util
 import json
 import logging
-import math
 import platform
 import sys
 import time
@@ -59,9 +82,12 @@ from pathlib import Path
 from types import ModuleType
 
 from . import paths
+from .claims import KINDS, Claim, duration, fill_summary, plural
 from .errors import DendritesError, ParameterError, ResultsError
+from .gallery import write_gallery
 
 __all__ = [
+    "KINDS",
     "REQUIRED",
     "Claim",
     "StudyError",
@@ -69,10 +95,10 @@ __all__ = [
     "StudyResult",
     "discover",
     "duration",
+    "fill_summary",
     "find_studies",
     "load_record",
     "load_study",
-    "main",
     "no_progress",
     "plural",
     "run_studies",
@@ -84,7 +110,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Module-level names every study defines.
-REQUIRED = ("TITLE", "CAPTION", "parameters", "compute", "claims", "plot")
+REQUIRED = ("TITLE", "CAPTION", "CALIBRATION", "parameters", "compute", "claims", "plot")
 
 #: The progress protocol: ``progress(n_done, n_total, label)``.
 Progress = Callable[..., None]
@@ -92,126 +118,6 @@ Progress = Callable[..., None]
 
 class StudyError(DendritesError, RuntimeError):
     """A study script breaks the study contract (missing names, wrong return types)."""
-
-
-# --------------------------------------------------------------------------------------- claims
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
-
-
-def duration(seconds: float) -> str:
-    """A wall time for people: ``"0.01 s"``, ``"41.3 s"``, ``"12 min 5 s"``."""
-    if seconds < 60:
-        return f"{seconds:.{2 if seconds < 10 else 1}f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest} s"
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """``"1 study"``, ``"2 studies"``."""
-    return f"{n} {word if n == 1 else (words or word + 's')}"
-
-
-def _with_unit(text: str, unit: str) -> str:
-    return f"{text} {unit}" if unit else text
-
-
-@dataclasses.dataclass(frozen=True)
-class Claim:
-    """A number a study states about its result, with the target it is meant to meet.
-
-    Build claims with the constructors, which compute `holds` from the value, never by hand:
-    :meth:`at_least`, :meth:`at_most`, :meth:`between`, :meth:`within` and :meth:`report`
-    (a number shown without a target; ``holds`` is None). A NaN value never holds.
-
-    Attributes
-    ----------
-    name : str
-        What is measured, e.g. ``"soma/dendrite attenuation"``.
-    value : float
-        The measured number, in `unit`.
-    unit : str
-        Unit of `value` (``""`` for dimensionless numbers).
-    target : str
-        The target in words, e.g. ``"≥ 1.5"``; ``"reported"`` for reported-only numbers.
-    holds : bool or None
-        Whether `value` meets the target; None for reported-only numbers.
-
-    Examples
-    --------
-    >>> Claim.at_least("peak depolarisation", 7.2, "mV", 5)
-    Claim(name='peak depolarisation', value=7.2, unit='mV', target='≥ 5 mV', holds=True)
-    """
-
-    name: str
-    value: float
-    unit: str
-    target: str
-    holds: bool | None
-
-    @staticmethod
-    def _number(name: str, value) -> float:
-        if not getattr(value, "is_dimensionless", True):  # a Brian2 quantity with a unit
-            raise ParameterError(
-                "value", f"claim {name!r}: {value!r} has units; pass value / unit as a number"
-            )
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ParameterError(
-                "value", f"claim {name!r}: {value!r} is not a plain number (convert units first)"
-            ) from None
-
-    @classmethod
-    def at_least(cls, name: str, value, unit: str, bound: float) -> Claim:
-        """Holds when ``value >= bound``."""
-        v = cls._number(name, value)
-        return cls(name, v, unit, _with_unit(f"≥ {_fmt(bound)}", unit), bool(v >= bound))
-
-    @classmethod
-    def at_most(cls, name: str, value, unit: str, bound: float) -> Claim:
-        """Holds when ``value <= bound``."""
-        v = cls._number(name, value)
-        return cls(name, v, unit, _with_unit(f"≤ {_fmt(bound)}", unit), bool(v <= bound))
-
-    @classmethod
-    def between(cls, name: str, value, unit: str, lo: float, hi: float) -> Claim:
-        """Holds when ``lo <= value <= hi``."""
-        if not lo <= hi:
-            raise ParameterError("lo", f"claim {name!r}: lower bound {lo} above upper bound {hi}")
-        v = cls._number(name, value)
-        target = _with_unit(f"{_fmt(lo)} – {_fmt(hi)}", unit)
-        return cls(name, v, unit, target, bool(lo <= v <= hi))
-
-    @classmethod
-    def within(cls, name: str, value, unit: str, target: float, tol: float) -> Claim:
-        """Holds when ``|value - target| <= tol`` (`tol` is absolute, in `unit`)."""
-        if not tol >= 0:
-            raise ParameterError("tol", f"claim {name!r}: tolerance {tol} must be >= 0")
-        v = cls._number(name, value)
-        text = _with_unit(f"{_fmt(target)} ± {_fmt(tol)}", unit)
-        return cls(name, v, unit, text, bool(abs(v - target) <= tol))
-
-    @classmethod
-    def report(cls, name: str, value, unit: str) -> Claim:
-        """A number shown without a target (``holds`` is None)."""
-        return cls(name, cls._number(name, value), unit, "reported", None)
-
-    @property
-    def value_text(self) -> str:
-        """The value with its unit, to 4 significant digits: ``"7.2 mV"``."""
-        return _with_unit(_fmt(self.value), self.unit)
-
-    def to_dict(self) -> dict:
-        """JSON-ready: a non-finite value becomes null."""
-        value = self.value if math.isfinite(self.value) else None
-        return {
-            "name": self.name,
-            "value": value,
-            "unit": self.unit,
-            "target": self.target,
-            "holds": self.holds,
-        }
 
 
 # ------------------------------------------------------------------------------------- progress
@@ -316,7 +222,14 @@ def load_study(name_or_path, studies_dir=None) -> ModuleType:
         raise
     missing = [n for n in REQUIRED if not hasattr(module, n)]
     if missing:
-        raise StudyError(f"{path}: a study defines {', '.join(REQUIRED)}; missing {missing}")
+        hint = (
+            " (CALIBRATION lists the values chosen after seeing results; write CALIBRATION = [] "
+            "when there are none)"
+            if "CALIBRATION" in missing
+            else ""
+        )
+        raise StudyError(f"{path}: a study defines {', '.join(REQUIRED)}; missing {missing}{hint}")
+    _calibration(module, path.stem)
     return module
 
 
@@ -351,6 +264,10 @@ class StudyResult:
     pdf: Path
     json: Path
     provenance: dict
+    #: The study's ``CALIBRATION``: choices made after seeing results (empty: none).
+    calibration: list[str] = dataclasses.field(default_factory=list)
+    #: The study's ``SUMMARY`` template (None: the README shows the title).
+    summary: str | None = None
 
     @property
     def record(self) -> dict:
@@ -359,11 +276,23 @@ class StudyResult:
             "study": self.name,
             "title": self.title,
             "caption": self.caption,
+            "summary": self.summary,
+            "calibration": list(self.calibration),
             "quick": self.quick,
             "figure": {"png": self.png.name, "pdf": self.pdf.name},
             "claims": [c.to_dict() for c in self.claims],
             "provenance": self.provenance,
         }
+
+    @property
+    def findings(self) -> list[Claim]:
+        """The claims of kind ``"finding"`` (the ones the headline counts)."""
+        return [c for c in self.claims if c.kind == "finding"]
+
+    @property
+    def checks(self) -> list[Claim]:
+        """The claims of kind ``"check"`` (cannot fail by construction)."""
+        return [c for c in self.claims if c.kind == "check"]
 
     @property
     def all_hold(self) -> bool:
@@ -390,7 +319,7 @@ def _versions() -> dict:
     import numpy
     import xarray
 
-    from . import __version__
+    from ._version import __version__
 
     return {
         "dendrites": __version__,
@@ -432,9 +361,12 @@ def _load_cached(path: Path, key: str):
     return ds
 
 
-def _compute(module, name: str, params: dict, key: str, quick: bool, path: Path, position: int):
+def _compute(
+    module, name: str, params: dict, key: str, quick: bool, path: Path, position: int, source: str
+):
     import xarray as xr
 
+    from .provenance import code_digest, git_state
     from .results import SCHEMA_VERSION, save_dataset
 
     bar = _Bar(name, position)
@@ -456,6 +388,9 @@ def _compute(module, name: str, params: dict, key: str, quick: bool, path: Path,
         study_versions=json.dumps(_versions(), sort_keys=True),
         study_created=_now(),
         study_compute_seconds=round(seconds, 3),
+        study_code_digest=code_digest(),
+        study_source_digest=source,
+        study_git=json.dumps(git_state()),  # "null" when not run from a git checkout
     )
     try:
         save_dataset(ds, path)
@@ -464,6 +399,34 @@ def _compute(module, name: str, params: dict, key: str, quick: bool, path: Path,
             f"{name}: {exc} (choose another results folder with --results or results_dir=)"
         ) from None
     return seconds
+
+
+def _calibration(module: ModuleType, name: str) -> list[str]:
+    value = module.CALIBRATION
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise StudyError(
+            f"{name}: CALIBRATION must be a list of sentences (an empty list when no value was "
+            f"chosen after seeing results), got {type(value).__name__}"
+        )
+    bad = [v for v in value if not isinstance(v, str) or not v.strip()]
+    if bad:
+        raise StudyError(
+            f"{name}: every CALIBRATION entry must be a non-empty string; got {bad[0]!r}"
+        )
+    return [v.strip() for v in value]
+
+
+def _summary(module: ModuleType, name: str, claims: list[Claim]) -> str | None:
+    template = getattr(module, "SUMMARY", None)
+    if template is None:
+        return None
+    if not isinstance(template, str) or not template.strip():
+        raise StudyError(f"{name}: SUMMARY must be a non-empty string, got {template!r}")
+    try:
+        fill_summary(template, claims)
+    except ParameterError as exc:
+        raise StudyError(f"{name}: SUMMARY: {exc}") from None
+    return template.strip()
 
 
 def _check_claims(name: str, claims) -> list[Claim]:
@@ -544,12 +507,14 @@ def run_study(
         else load_study(name_or_module, studies_dir)
     )
     name = _name(module)
-    from . import __version__
+    from .provenance import code_digest, source_digest
     from .results import parameter_hash
 
     params = _parameters(module, name, quick)
-    source = hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()
-    key = parameter_hash(name, params, source, __version__)
+    # what computes the result: the study's computing code (not its prose, claims or plot) and
+    # the package's (code, templates, versions of Python, Brian2, NumPy...)
+    source = source_digest(module.__file__)
+    key = parameter_hash(name, params, source, code_digest())
     mode = "quick" if quick else "full"
     out_dir = paths.check_out_dir(
         out_dir if out_dir is not None else paths.figures_dir(quick), quick
@@ -564,13 +529,15 @@ def run_study(
         log.info("%s (%s): cached result %s", name, mode, nc)
     else:
         log.info("%s (%s): computing", name, mode)
-        wall = _compute(module, name, params, key, quick, nc, _position)
+        wall = _compute(module, name, params, key, quick, nc, _position, source)
         log.info("%s (%s): computed in %s, stored in %s", name, mode, duration(wall), nc)
         ds = _load_cached(nc, key)  # claims and plot see exactly what is stored
         if ds is None:
             raise StudyError(f"{name}: the result just written to {nc} cannot be read back")
 
     claims = _check_claims(name, module.claims(ds))
+    calibration = _calibration(module, name)
+    summary = _summary(module, name, claims)
     png, pdf = _draw(module, name, ds, out_dir)
     provenance = {
         "study_key": key,
@@ -581,6 +548,10 @@ def run_study(
         "cached": cached,
         "created": ds.attrs.get("study_created"),
         "results_file": nc.name,
+        # of the run that computed the stored result (equal to this run's but for git)
+        "code_digest": ds.attrs.get("study_code_digest", code_digest()),
+        "source_digest": ds.attrs.get("study_source_digest", source),
+        "git": json.loads(ds.attrs.get("study_git", "null")),
     }
     if provenance["compute_seconds"] is not None:
         provenance["compute_seconds"] = float(provenance["compute_seconds"])
@@ -598,6 +569,8 @@ def run_study(
         pdf=pdf,
         json=out_dir / f"{name}.json",
         provenance=provenance,
+        calibration=calibration,
+        summary=summary,
     )
     _write_json(result.json, result.record)
     return result
@@ -656,111 +629,3 @@ def load_record(out_dir, name: str) -> dict | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-# -------------------------------------------------------------------------------------- gallery
-_MARK = {True: "✔", False: "✘", None: "—"}
-
-
-def _cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _value(c: dict) -> str:
-    v = "n/a" if c["value"] is None else _fmt(c["value"])
-    return _with_unit(v, c["unit"])
-
-
-def _seconds(prov: dict) -> str:
-    wall, computed = prov.get("wall_seconds"), prov.get("compute_seconds")
-    if wall is not None:
-        return f"computed in {duration(wall)}"
-    if computed is not None:
-        return f"cached (computed in {duration(computed)})"
-    return "cached"
-
-
-def write_gallery(
-    out_dir, results: Iterable[StudyResult | dict], failures: Iterable[StudyFailure] = ()
-) -> Path:
-    """Write ``<out_dir>/README.md``: one section per study with its figure, caption and claims.
-
-    Parameters
-    ----------
-    out_dir : path
-        The folder holding the figures; the page links them relatively.
-    results : iterable of StudyResult or dict
-        Results, or their JSON records (as in ``<name>.json``); shown sorted by study name.
-    failures : iterable of StudyFailure
-        Studies that raised; listed at the top with their error.
-    """
-    out_dir = Path(out_dir)
-    records = [r.record if isinstance(r, StudyResult) else r for r in results]
-    records.sort(key=lambda r: r["study"])
-    failures = list(failures)
-    claims = [c for r in records for c in r["claims"]]
-    n_hold = sum(c["holds"] is True for c in claims)
-    n_fail = sum(c["holds"] is False for c in claims)
-    n_rep = sum(c["holds"] is None for c in claims)
-    modes = sorted({"quick" if r["quick"] else "full" for r in records})
-
-    lines = [
-        "# Figures",
-        "",
-        "Generated by `dendrites figures` from the scripts in `studies/`; do not edit by hand.",
-        "",
-        f"**{plural(len(claims), 'claim')} in {plural(len(records), 'study', 'studies')}: "
-        f"{n_hold} hold, {n_fail} do not, {n_rep} reported only.**"
-        + (f" Mode: {', '.join(modes)}." if modes else ""),
-        "",
-    ]
-    if "quick" in modes:
-        lines += ["> Quick-mode figures: small runs for checking, not for publication.", ""]
-    if failures:
-        lines += ["## Failed in the last run", ""]
-        lines += [f"- `{f.name}`: {_cell(f.message)}" for f in failures]
-        lines += [""]
-    if not records and not failures:
-        lines += ["No studies yet.", ""]
-    for r in records:
-        prov = r.get("provenance", {})
-        png = r.get("figure", {}).get("png", f"{r['study']}.png")
-        lines += [
-            f"## {r['title']}",
-            "",
-            f"![{_cell(r['title'])}]({png})",
-            "",
-            r.get("caption", ""),
-            "",
-            "| claim | value | target | holds |",
-            "|---|---|---|:-:|",
-        ]
-        lines += [
-            f"| {_cell(c['name'])} | {_cell(_value(c))} | {_cell(c['target'])} "
-            f"| {_MARK[c['holds']]} |"
-            for c in r["claims"]
-        ]
-        mode = "quick" if r["quick"] else "full"
-        lines += [
-            "",
-            f"Study `studies/{r['study']}.py`, {mode} mode, {_seconds(prov)}; "
-            f"key `{prov.get('study_key', '?')}`.",
-            "",
-        ]
-    path = out_dir / "README.md"
-    with paths.atomic_path(path) as tmp:
-        tmp.write_text("\n".join(lines), encoding="utf-8")
-    return path
-
-
-# ---------------------------------------------------------------------------------- script entry
-def main(path, argv: Sequence[str] | None = None) -> None:
-    """Run the study script at `path` from the command line: ``python studies/x.py [--quick]``.
-
-    Accepts the options of ``dendrites run`` (``--quick --out --results --force``) and exits with
-    its exit code.
-    """
-    from .cli import main as cli_main
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    raise SystemExit(cli_main(["run", str(Path(path).resolve()), *args]))

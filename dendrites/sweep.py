@@ -25,7 +25,6 @@ Examples
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import importlib
 import importlib.util
@@ -43,13 +42,16 @@ from pathlib import Path
 import xarray as xr
 
 from .errors import ParameterError, ResultsError, did_you_mean
+from .paths import cache_dir
 from .results import ensure_folder, remove_stale_temporaries
+from .session import current
 
 __all__ = ["Sweep", "configure", "run_sweep", "sweep_points"]
 
-#: Defaults of :func:`run_sweep` (set by :func:`configure`, e.g. from the command line's
-#: ``--workers`` and ``--scheduler``, or from ``$DENDRITES_WORKERS``/``$DENDRITES_SCHEDULER``).
-_DEFAULTS: dict[str, object] = {"workers": None, "scheduler": None}
+# Defaults of :func:`run_sweep` (set by :func:`configure`, e.g. from the command line's
+# ``--workers`` and ``--scheduler``, or from ``$DENDRITES_WORKERS``/``$DENDRITES_SCHEDULER``) live
+# in the session (:mod:`dendrites.session`), as do the kept worker pool, the model a process keeps
+# for its next point and the functions resolved by name.
 
 
 def configure(workers: int | None = None, scheduler: str | None = None) -> None:
@@ -57,8 +59,9 @@ def configure(workers: int | None = None, scheduler: str | None = None) -> None:
     scheduler address."""
     if workers is not None and workers < 1:
         raise ParameterError("workers", f"must be >= 1, got {workers}")
-    _DEFAULTS["workers"] = workers
-    _DEFAULTS["scheduler"] = scheduler
+    session = current()
+    session.sweep_workers = workers
+    session.sweep_scheduler = scheduler
 
 
 @dataclass(frozen=True)
@@ -133,14 +136,12 @@ def _reference(func) -> str | None:
     )
 
 
-_LOADED: dict[str, object] = {}
-
-
 def _resolve(ref: str | None):
     if ref is None:
         return None
-    if ref in _LOADED:
-        return _LOADED[ref]
+    loaded = current().loaded
+    if ref in loaded:
+        return loaded[ref]
     if "::" in ref:
         mod, _, qual = ref.partition("::")
         obj = importlib.import_module(mod)
@@ -161,19 +162,24 @@ def _resolve(ref: str | None):
             raise ParameterError(
                 "make_cell", f"{ref!r}: no {part!r} there{did_you_mean(part, names)}"
             ) from None
-    _LOADED[ref] = obj
+    loaded[ref] = obj
     return obj
 
 
 def _source_digest(ref: str | None) -> str:
-    """Hash of the file defining a referenced function (editing it invalidates cached points)."""
+    """Digest of the computing code of the file defining a referenced function: editing its code
+    invalidates cached points, editing its prose (docstrings, comments; in a study script also its
+    ``TITLE``, ``CAPTION``, ``claims``, ``plot``...) does not
+    (:func:`~dendrites.provenance.source_digest`)."""
+    from .provenance import source_digest
+
     if ref is None:
         return ""
     func = _resolve(ref)
     module = sys.modules.get(getattr(func, "__module__", ""), None)
     path = getattr(module, "__file__", None) or (ref.rpartition(":")[0] if ":" in ref else None)
     if path and Path(path).is_file():
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+        return source_digest(path)
     return ""
 
 
@@ -212,13 +218,12 @@ def _quantity(seconds: float | None):
 
 
 def _point_hash(spec: dict, point: dict, digests: tuple[str, str]) -> str:
-    from . import __version__
+    """The key of one point: the sweep, the point, the digests of its `make_cell` and `reduce`
+    files and of the package's computing code (:func:`~dendrites.provenance.code_digest`)."""
+    from .provenance import code_digest
     from .results import parameter_hash
 
-    return parameter_hash(spec, point, digests, __version__)
-
-
-_MODELS: dict[str, object] = {}
+    return parameter_hash(spec, point, digests, code_digest())
 
 
 def _run_point(spec: dict, point: dict, path: str, point_hash: str) -> tuple[str, xr.Dataset]:
@@ -238,7 +243,8 @@ def _run_point(spec: dict, point: dict, path: str, point_hash: str) -> tuple[str
         sort_keys=True,
         default=str,
     )
-    model = _MODELS.get(spec_key)
+    kept = current().sweep_models  # the model of this process's previous point
+    model = kept.get(spec_key)
     ds = None
     if model is not None:
         try:
@@ -246,11 +252,11 @@ def _run_point(spec: dict, point: dict, path: str, point_hash: str) -> tuple[str
         except StructureError:
             ds = None
     if ds is None:
-        _MODELS.clear()
+        kept.clear()
         model = Model(
             cell, args[0], dt=args[1], record=args[2], record_dt=args[3], **spec["options"]
         )
-        _MODELS[spec_key] = model
+        kept[spec_key] = model
         ds = model.run(cell)
     reduce = _resolve(spec["reduce"])
     if reduce is not None:
@@ -308,12 +314,10 @@ def run_sweep(
         The per-point Datasets combined along one dim per grid parameter. ``attrs["computed"]``
         counts the points computed by this call (the rest came from the cache).
     """
-    from .backend import cache_dir
-
     if workers is None:
-        workers = _DEFAULTS["workers"] or _env_int("DENDRITES_WORKERS")
+        workers = current().sweep_workers or _env_int("DENDRITES_WORKERS")
     if scheduler is None:
-        scheduler = _DEFAULTS["scheduler"] or os.environ.get("DENDRITES_SCHEDULER") or None
+        scheduler = current().sweep_scheduler or os.environ.get("DENDRITES_SCHEDULER") or None
     spec = _spec(sweep)
     digests = (_source_digest(spec["make_cell"]), _source_digest(spec["reduce"]))
     folder = ensure_folder(
@@ -404,7 +408,7 @@ def _run_pooled(workers, spec, points, paths, hashes, todo, report, fresh, seria
     and timed before (its build slot records the time of a rerun) with enough points goes to the
     workers directly.
     """
-    from .backend import recorded_build
+    from .buildcache import recorded_build
 
     if len(todo) >= _PREWARM_POINTS:
         _prewarm(workers)  # workers import Brian2 while this process makes cells and builds
@@ -456,10 +460,6 @@ def _label(point: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in point.items())
 
 
-#: The worker pool of this process, kept between sweeps (see :func:`_pool`).
-_POOL: dict = {"pool": None, "key": None}
-
-
 def _pool(workers: int) -> ProcessPoolExecutor:
     """Spawned worker processes, kept for the next sweep of this process.
 
@@ -468,14 +468,14 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     and each worker keeps its last compiled model. A new pool is made when the number of workers
     or the cache folder (read by the workers at start-up) changes.
     """
-    from .backend import cache_dir
-
+    session = current()
     key = (workers, str(cache_dir()))
-    if _POOL["pool"] is None or _POOL["key"] != key:
-        close_pool()
+    if session.pool is None or session.pool_key != key:
+        session.close_pool()
         ctx = get_context("spawn")  # a fresh Brian2 in every worker
-        _POOL.update(pool=ProcessPoolExecutor(max_workers=workers, mp_context=ctx), key=key)
-    return _POOL["pool"]
+        session.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        session.pool_key = key
+    return session.pool
 
 
 def _warm() -> int:
@@ -499,21 +499,17 @@ def _warm() -> int:
 def _prewarm(workers: int) -> None:
     """Start the kept pool's processes now (once per pool), importing Brian2 in each."""
     pool = _pool(workers)
-    if _POOL.get("warmed") is not pool:
-        _POOL["warmed"] = pool
+    session = current()
+    if not session.pool_warmed:
+        session.pool_warmed = True
         for _ in range(workers):
             pool.submit(_warm)
 
 
 def close_pool() -> None:
-    """Stop the kept worker processes (done at exit; after a failure the pool is not reused)."""
-    pool = _POOL["pool"]
-    _POOL.update(pool=None, key=None)
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-atexit.register(close_pool)
+    """Stop the kept worker processes (done at exit, by :mod:`dendrites.session`; after a failure
+    the pool is not reused)."""
+    current().close_pool()
 
 
 def _submit(workers, spec, points, paths, hashes, k):

@@ -67,6 +67,10 @@ I0 = 0.02e-9  # A, constant from t = 0
 E_REST = -70.0  # mV
 N_FINITE = 20  # the target's minimum number of compartments
 STEADY_TOL = 1e-3  # targets.md: steady-state relative error <= 1e-3 with >= 20 compartments
+# Checks that come out far below the target get their own bound, ~10x what they measure.
+CENTRE_TOL = 4e-4  # R_in at the first centre (measured 4.1e-5 sealed)
+PROFILE_TOL = 4e-4  # killed-end profile (measured 4.2e-5)
+ATTENUATION_TOL = 3e-4  # sealed-end V(l)/V(0) (measured 2.6e-5)
 
 
 def test_cable_formulas_reproduce_the_check_values():
@@ -102,6 +106,7 @@ def _steady_state(cell: Cell) -> tuple[np.ndarray, np.ndarray]:
     return v[-1], ds.distance.values * 1e-6
 
 
+@pytest.mark.standalone
 def test_sealed_end_cable_steady_state():
     """Current I0 into x = 0 of a sealed cable: V(x) = I0 r_a lambda cosh(L - X) / sinh(L).
 
@@ -124,8 +129,8 @@ def test_sealed_end_cable_steady_state():
     assert err_profile <= STEADY_TOL
 
     err_centre = abs(v[0] / I0 / (r_a * lam * np.cosh(L - x[0] / lam) / np.sinh(L)) - 1)
-    report("sealed end: R_in at first centre, rel error", err_centre, STEADY_TOL)
-    assert err_centre <= STEADY_TOL
+    report("sealed end: R_in at first centre, rel error", err_centre, CENTRE_TOL)
+    assert err_centre <= CENTRE_TOL
 
     r_in = v[0] / I0 + r_a * dx / 2
     err_rin = abs(r_in / (r_a * lam / np.tanh(L)) - 1)
@@ -134,15 +139,17 @@ def test_sealed_end_cable_steady_state():
     assert err_rin <= STEADY_TOL
 
     err_att = abs(v[-1] / (r_in * I0) * np.cosh(L) - 1)
-    report("sealed end: V(l)/V(0) vs 0.7798, rel error", err_att, STEADY_TOL)
-    assert err_att <= STEADY_TOL
+    report("sealed end: V(l)/V(0) vs 0.7798, rel error", err_att, ATTENUATION_TOL)
+    assert err_att <= ATTENUATION_TOL
 
 
 #: Leak of the clamped ("killed") last compartment: its conductance to ground is ~1.4e7 times the
 #: axial conductance to its neighbour, which holds V(l) at rest to ~3e-9 of V(0).
 G_KILL = 1e6  # S/cm2
+KILL_TOL = 3e-8  # |V(l)| / V(0) (measured 3.4e-9)
 
 
+@pytest.mark.standalone
 def test_killed_end_cable_steady_state():
     """Killed end, V(l) = 0: V(x) = I0 r_a lambda sinh(L - X) / cosh(L), V(x)/V(0) =
     sinh(L - X)/sinh(L), R_in = r_a lambda tanh(L).
@@ -162,13 +169,13 @@ def test_killed_end_cable_steady_state():
     assert x[-1] == pytest.approx(LENGTH, rel=1e-12)
 
     end = abs(v[-1]) / v[0]
-    report("killed end: |V(l)|/V(0)", end, STEADY_TOL)
-    assert end <= STEADY_TOL
+    report("killed end: |V(l)|/V(0)", end, KILL_TOL)
+    assert end <= KILL_TOL
 
     theory = I0 * r_a * lam * np.sinh(L - x[:-1] / lam) / np.cosh(L)
     err_profile = np.max(np.abs(v[:-1] / theory - 1))
-    report("killed end: V(x) at centres (x < l), max rel error", err_profile, STEADY_TOL)
-    assert err_profile <= STEADY_TOL
+    report("killed end: V(x) at centres (x < l), max rel error", err_profile, PROFILE_TOL)
+    assert err_profile <= PROFILE_TOL
 
     r_in = v[0] / I0 + r_a * dx / 2
     ratio = v / (r_in * I0)
@@ -206,7 +213,8 @@ def test_green_function_conserves_charge():
     x = np.linspace(-20 * lam, 20 * lam, 4001)
     for t in (0.1e-3, 1e-3, 5e-3):
         charge = Cm * np.pi * d * np.trapezoid(green(x, t, lam, tau, Cm * np.pi * d), x)
-        assert charge == pytest.approx(np.exp(-t / tau), rel=1e-9)
+        # rounding level (measured <= 2.2e-16: the trapezoid rule is spectrally accurate here)
+        assert charge == pytest.approx(np.exp(-t / tau), rel=5e-15)
 
 
 #: Infinite-cable transient: max |V - theory| for t > 0.5 ms, relative to the peak of the
@@ -215,6 +223,7 @@ def test_green_function_conserves_charge():
 TRANSIENT_TOL = 2e-3
 
 
+@pytest.mark.standalone
 def test_infinite_cable_charge_pulse():
     """A 1 nA, 0.02 ms pulse in the middle of a 10-lambda cable vs the Green's function.
 
@@ -287,6 +296,7 @@ def _compare_rallpack(name, ds, traces, rms_tol, max_tol, every=1):
         assert 100 * mx < max_tol
 
 
+@pytest.mark.standalone
 def test_rallpack1_uniform_cable():
     """Rallpack 1: 1 mm, 1 um cable in 1000 compartments, dt 0.05 ms, v at both ends.
 
@@ -300,6 +310,7 @@ def test_rallpack1_uniform_cable():
     _compare_rallpack("Rallpack 1", ds, [(0, "ref_cable.0"), (999, "ref_cable.x")], 0.1, 0.5)
 
 
+@pytest.mark.standalone
 def test_rallpack2_branched_cable():
     """Rallpack 2: 10-level binary tree (Rall's 3/2 rule), one compartment per section, dt 0.1 ms
     (as Brian2's test; every second reference sample), v at the root and at the 512 tips.
@@ -318,13 +329,14 @@ def test_rallpack2_branched_cable():
     ds = simulate(cell, 250 * ms + dt, dt=dt, record={"v": [0, *tips]}, record_dt=dt)
     at_tips = ds.v.sel(compartment=tips).values
     spread = float(np.max(np.ptp(at_tips, axis=1)))
-    report("Rallpack 2: spread across the 512 tips", spread, 1e-9, " mV")
-    assert spread < 1e-9
+    report("Rallpack 2: spread across the 512 tips", spread, 1e-12, " mV")
+    assert spread < 1e-12  # rounding (measured 1.1e-13 mV)
     _compare_rallpack(
         "Rallpack 2", ds, [(0, "ref_branch.0"), (tips[0], "ref_branch.x")], 0.25, 0.5, every=2
     )
 
 
+@pytest.mark.standalone
 @pytest.mark.slow
 def test_rallpack3_hh_axon():
     """Rallpack 3: the Rallpack 1 cable with HH channels everywhere, dt 1 us (as Brian2; at 5 us
@@ -340,19 +352,27 @@ def test_rallpack3_hh_axon():
         V0=-65 * mV,
     )
     ds = simulate(cell, 250 * ms + dt, dt=dt, record={"v": [0, 999]}, record_dt=0.05 * ms)
+    # Brian2's tolerances are RMS 0.1 % and max 0.5 %; measured RMS <= 0.0025 %, max <= 0.036 %
     _compare_rallpack(
-        "Rallpack 3", ds, [(0, "ref_axon.0.neuron"), (999, "ref_axon.x.neuron")], 0.1, 0.5
+        "Rallpack 3", ds, [(0, "ref_axon.0.neuron"), (999, "ref_axon.x.neuron")], 0.03, 0.4
     )
 
 
 # -------------------------------------------------------------- runtime vs C++ standalone
+#: Brian2's Cython runtime (Brian2's cable solver) vs the C++ build (Hines): the same equations,
+#: rounded differently. Measured 5.1e-7 mV.
+RUNTIME_TOL = 5e-6  # mV
+RUNTIME_SPIKE_TOL = 5e-8  # ms (measured 5.6e-9 ms)
+
+
+@pytest.mark.standalone
 @pytest.mark.slow
 def test_runtime_and_cpp_standalone_agree_on_a_spiking_cell():
     """Ball and stick (d_lambda rule), pas everywhere, HH at the soma, a 0.5 nA step from 2 to
     32 ms and an AMPA + NMDA synapse at dend(0.8) activated at 5 and 15 ms: Brian2's runtime
-    (Cython) and C++ standalone give the same trajectories (max |dv| < 1e-3 mV in every
+    (Cython) and C++ standalone give the same trajectories (max |dv| < RUNTIME_TOL in every
     compartment at every step) and the same somatic spikes (0 mV upward crossings in the same
-    steps, interpolated times within 1e-6 ms)."""
+    steps, interpolated times within RUNTIME_SPIKE_TOL)."""
     Ri, Cm = 150 * ohm * cm, 1 * uF / cm**2
     morph = morphology.ball_and_stick().compartmentalize(Ri=Ri, Cm=Cm)
 
@@ -372,8 +392,8 @@ def test_runtime_and_cpp_standalone_agree_on_a_spiking_cell():
     assert cpp.attrs["backend"] == "cpp_standalone" and rt.attrs["backend"] == "runtime"
     np.testing.assert_array_equal(cpp.time.values, rt.time.values)
     dv = float(np.max(np.abs(cpp.v.values - rt.v.values)))
-    report("runtime vs cpp_standalone: max |dv|", dv, 1e-3, " mV")
-    assert dv < 1e-3
+    report("runtime vs cpp_standalone: max |dv|", dv, RUNTIME_TOL, " mV")
+    assert dv < RUNTIME_TOL
     k_cpp, t_cpp = upward_crossings(cpp.time.values, cpp.v.sel(compartment=0).values)
     k_rt, t_rt = upward_crossings(rt.time.values, rt.v.sel(compartment=0).values)
     print(
@@ -382,10 +402,17 @@ def test_runtime_and_cpp_standalone_agree_on_a_spiking_cell():
     )
     assert len(k_cpp) >= 2  # the step makes it fire repeatedly
     np.testing.assert_array_equal(k_cpp, k_rt)
-    np.testing.assert_allclose(t_cpp, t_rt, rtol=0, atol=1e-6)
+    dt_spikes = float(np.max(np.abs(t_cpp - t_rt)))
+    report("runtime vs cpp_standalone: max |spike time difference|", dt_spikes, RUNTIME_SPIKE_TOL)
+    np.testing.assert_allclose(t_cpp, t_rt, rtol=0, atol=RUNTIME_SPIKE_TOL)
 
 
 # ------------------------------------------------------------ Hines vs Brian2's cable solver
+#: Max |dv| (mV) between the Hines template and Brian2's solver, HH at the soma / everywhere.
+#: Measured 1.8e-6 and 5.1e-6 mV.
+SOLVER_TOL = {False: 2e-5, True: 5e-5}
+
+
 def _branched_cell(hh: bool) -> Cell:
     """A soma and a 4-level binary tree (15 sections, uneven n), pas everywhere, HH at the soma
     (and in the tree when ``hh``), a somatic step and synapses on three branches."""
@@ -409,20 +436,25 @@ def _branched_cell(hh: bool) -> Cell:
     return cell
 
 
+@pytest.mark.standalone
 @pytest.mark.slow
 @pytest.mark.parametrize("hh", [False, True], ids=["hh-soma", "hh-everywhere"])
 def test_hines_solver_matches_brian2_solver(hh):
     """The package's Hines elimination (default) and Brian2's own cable solver (three tridiagonal
     solves per section and a branch-point system) solve the same system: on a branched cell with
     a soma, uneven compartment counts, synapses and spikes they give the same trajectories
-    (max |dv| < 1e-4 mV, roundoff amplified through the spikes) and the same spike steps."""
+    (max |dv| below SOLVER_TOL) and the same spike steps. The difference is mostly Brian2's: its
+    branch-point system loses ~1e-10 of each step's change at the soma, whose link to its
+    children is 1 m / Ri (``tests/test_hines.py`` measures both solvers against a direct solve),
+    and the spikes amplify it."""
     kwargs = {"dt": 0.025 * ms, "record": {"v": "all"}}
     hines = simulate(_branched_cell(hh), 40 * ms, **kwargs)
     brian = simulate(_branched_cell(hh), 40 * ms, cable_solver="brian2", **kwargs)
     assert hines.v.shape == brian.v.shape and hines.v.shape[1] > 60
     dv = float(np.max(np.abs(hines.v.values - brian.v.values)))
-    report(f"Hines vs Brian2 solver ({'HH everywhere' if hh else 'HH soma'}): max |dv|", dv, 1e-4)
-    assert dv < 1e-4
+    tol = SOLVER_TOL[hh]
+    report(f"Hines vs Brian2 solver ({'HH everywhere' if hh else 'HH soma'}): max |dv|", dv, tol)
+    assert dv < tol
     k_h, _ = upward_crossings(hines.time.values, hines.v.sel(compartment=0).values)
     k_b, _ = upward_crossings(brian.time.values, brian.v.sel(compartment=0).values)
     assert len(k_h) >= 2
@@ -442,6 +474,7 @@ def test_unknown_cable_solver_is_named():
         Model(_branched_cell(False), 5 * ms, cable_solver="hine", openmp_threads=2)
 
 
+@pytest.mark.standalone
 @pytest.mark.slow
 def test_openmp_threads_give_the_serial_results():
     """``openmp_threads=2`` (Brian2's section-parallel cable solver and parallel state updates)
@@ -451,8 +484,8 @@ def test_openmp_threads_give_the_serial_results():
     threaded = simulate(_branched_cell(True), 40 * ms, openmp_threads=2, **kwargs)
     assert threaded.attrs["backend"] == "cpp_standalone"
     dv = float(np.max(np.abs(serial.v.values - threaded.v.values)))
-    report("OpenMP (2 threads) vs serial: max |dv|", dv, 1e-4)
-    assert dv < 1e-4
+    report("OpenMP (2 threads) vs serial: max |dv|", dv, SOLVER_TOL[True])
+    assert dv < SOLVER_TOL[True]  # Brian2's solver vs Hines, as above (measured 5.1e-6 mV)
     k_s, _ = upward_crossings(serial.time.values, serial.v.sel(compartment=0).values)
     k_t, _ = upward_crossings(threaded.time.values, threaded.v.sel(compartment=0).values)
     assert len(k_s) >= 2

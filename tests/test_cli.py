@@ -111,8 +111,9 @@ def test_json_record_schema(env):
     assert rec["title"] == "A toy sine wave"
     assert rec["quick"] is True
     peak, samples = rec["claims"]
-    assert set(peak) == {"name", "value", "unit", "target", "holds"}
+    assert set(peak) == {"name", "value", "unit", "target", "holds", "kind"}
     assert peak["name"] == "peak" and peak["unit"] == "mV" and peak["holds"] is True
+    assert peak["kind"] == "finding"
     assert peak["value"] == pytest.approx(1.0, abs=1e-2)
     assert samples == {
         "name": "samples",
@@ -120,7 +121,10 @@ def test_json_record_schema(env):
         "unit": "",
         "target": "reported",
         "holds": None,
+        "kind": "check",
     }
+    assert rec["calibration"] == []
+    assert rec["summary"] == "a sine of peak {peak} in {samples:.0f} samples"
     prov = rec["provenance"]
     assert {"study_key", "parameters", "versions", "wall_seconds", "created"} <= prov.keys()
     assert prov["parameters"] == {"n_points": 50, "amplitude_mV": 1.0}
@@ -174,7 +178,10 @@ def test_editing_the_study_script_invalidates_its_cache(env, monkeypatch):
     shutil.copy(TOY, script)
     monkeypatch.setenv("DENDRITES_STUDIES", str(studies))
     assert main(["run", "toy_study", "--quick", *dirs(env)]) == 0
-    script.write_text(script.read_text() + "\n# edited\n")
+    script.write_text(script.read_text() + "\n# a comment does not count\n")
+    assert main(["run", "toy_study", "--quick", *dirs(env)]) == 0
+    assert calls(env) == 1
+    script.write_text(script.read_text() + "\nEDITED = True\n")  # code does
     assert main(["run", "toy_study", "--quick", *dirs(env)]) == 0
     assert calls(env) == 2
 
@@ -196,12 +203,16 @@ def test_figures_writes_gallery(env, monkeypatch):
     before = repo_figures()
     assert main(["figures", "--quick", *dirs(env)]) == 0
     readme = (env / "out" / "README.md").read_text(encoding="utf-8")
-    assert "2 claims in 1 study: 0 hold, 1 do not, 1 reported only" in readme
+    assert "1 study, 1 finding: 0 hold, 1 do not, 0 reported; 1 check." in readme
     assert "## A toy sine wave" in readme
     assert "](toy_study.png)" in readme
     assert "A sine wave sampled on one period" in readme
-    assert "| peak | 0.1999 mV | ≥ 0.5 mV | ✘ |" in readme
-    assert "| samples | 50 | reported | — |" in readme
+    rule = "|---|---|---|:-:|\n"
+    assert (
+        f"| finding | value | target | holds |\n{rule}| peak | 0.1999 mV | ≥ 0.5 mV | ✘ |" in readme
+    )
+    assert f"| check | value | target | holds |\n{rule}| samples | 50 | reported | — |" in readme
+    assert "Calibration: none declared." in readme
     assert "quick mode" in readme
     assert repo_figures() == before
 
@@ -248,7 +259,7 @@ def test_figures_only_keeps_other_records_in_gallery(env, monkeypatch):
     assert main(["figures", "--quick", "--only", "toy_two", "--force", *dirs(env)]) == 0
     assert calls(env) == 3
     readme = (env / "out" / "README.md").read_text(encoding="utf-8")
-    assert "4 claims in 2 studies" in readme
+    assert "2 studies, 2 findings: 2 hold, 0 do not, 0 reported; 2 checks." in readme
 
 
 @pytest.mark.parametrize("argv", [["run", "toy_stdy"], ["figures", "--only", "toy_stdy"]])

@@ -112,6 +112,7 @@ def _events(ds):
     return onsets, ds["K_dcaap"].values[idx, 0], idx  # ms, K, first sample after onset
 
 
+@pytest.mark.standalone
 def test_no_dcaap_below_threshold(runs):
     ds = runs[9.0]  # steady state -75 + 9 pA * R_in(~795 MOhm) ~ -67.8 mV
     assert ds["v"].values.max() < VTH
@@ -119,6 +120,7 @@ def test_no_dcaap_below_threshold(runs):
     assert np.all(ds["I_ca_dcaap"].values == 0)
 
 
+@pytest.mark.standalone
 def test_events_start_when_v_crosses_threshold_and_refire_after_the_refractory_period(runs):
     for amp in (20.0, 30.0, 50.0):
         ds = runs[amp]
@@ -135,6 +137,7 @@ def test_events_start_when_v_crosses_threshold_and_refire_after_the_refractory_p
         assert np.diff(onsets)[0] == pytest.approx(200.0, abs=0.025 + 1e-9)
 
 
+@pytest.mark.standalone
 def test_first_event_of_a_slow_rise_is_full_and_refired_events_are_graded(runs):
     first = {a: _events(runs[a])[1][0] for a in (16.0, 20.0, 30.0, 50.0)}
     second = {a: _events(runs[a])[1][1] for a in (16.0, 20.0, 30.0, 50.0)}
@@ -145,6 +148,7 @@ def test_first_event_of_a_slow_rise_is_full_and_refired_events_are_graded(runs):
     assert ks[0] > 2 * ks[-1]
 
 
+@pytest.mark.standalone
 def test_simulated_current_is_the_closed_form_pulse(runs):
     ds = runs[30.0]
     onsets, k, _idx = _events(ds)
@@ -171,6 +175,7 @@ def test_a_dcaap_inserted_nowhere_is_a_placement_error():
         Model(cell, 10 * ms)
 
 
+@pytest.mark.standalone
 @pytest.mark.slow
 def test_runtime_and_standalone_give_the_same_events(runs):
     ds_rt = Model(_site_cell(30.0), 700 * ms, record=RECORD, backend="runtime").run()

@@ -139,6 +139,7 @@ def test_results_files_from_another_schema_or_other_parameters(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temporary files
 
 
+@pytest.mark.standalone
 def test_units_of_every_dataset_variable(cell):
     cell.add_current_clamp(0, Step(0.1 * nA, 1 * ms))
     ds = simulate(cell, 5 * ms, record={"v": "all"}, record_dt=1 * ms)

@@ -29,9 +29,9 @@ from dendrites.mechanisms import (
     KINETIC_NMDA_RATES,
     ampa_alpha,
     evaluate,
-    kinetic_nmda,
     nmda,
     nmda_kinetic,
+    nmda_kinetic_receptor,
 )
 from dendrites.morphology import Morphology, Section
 
@@ -233,7 +233,7 @@ def test_resting_state_is_mostly_mg_bound():
     *_, rcb, rcu = _mg_rates(-75.0, 1.0)
     assert umg == pytest.approx(rcb / (rcb + rcu), rel=1e-12)
     assert umg == pytest.approx(0.89, abs=0.005)
-    assert float(evaluate("UMg", -75 * mV, kinetic_nmda(mg=0 * mM))) == 0.0
+    assert float(evaluate("UMg", -75 * mV, nmda_kinetic_receptor(mg=0 * mM))) == 0.0
 
 
 def test_open_probability_without_mg_peaks_at_published_value():
@@ -296,8 +296,8 @@ def _clamped_cell(v_hold, v_start, spike_ms):
         "s",
         at=[0],
         receptors=[
-            (kinetic_nmda("nmda_k0", mg=0 * mM), 1 * nS),
-            (kinetic_nmda("nmda_k1"), 1 * nS),
+            (nmda_kinetic_receptor("nmda_k0", mg=0 * mM), 1 * nS),
+            (nmda_kinetic_receptor("nmda_k1"), 1 * nS),
             (ampa_alpha, 1 * nS),
         ],
         spikes=[spike_ms] * ms,
@@ -342,3 +342,40 @@ def test_conductance_through_the_package_matches_the_reference():
     print(f"peak after 15 ms at -40 mV from -75 mV: {memory:.3f} of the equilibrated peak")
     assert np.max(np.abs(g[1:] - o[:-1])) / o.max() < 1e-3
     assert memory < 0.97
+
+
+# ------------------------------------------------------------------------------ the dt bound
+@pytest.mark.slow
+@pytest.mark.standalone
+def test_the_declared_dt_bound_separates_stable_from_unstable_steps():
+    """The bound that Model enforces (13.46 us at -90 mV, 1 mM Mg) is where rk4 really breaks:
+    with the check switched off, a compartment held at -90 mV keeps the open probability in
+    [0, 1] at dt 12.5 us, while at 15 us (11 % above the bound) the open-state/Mg-block mode grows
+    at every step and O (g/w) leaves [0, 1] within 20 ms (measured: 248)."""
+    import dataclasses
+
+    from dendrites.errors import ParameterError
+
+    receptor = nmda_kinetic_receptor()
+    unchecked = dataclasses.replace(receptor, max_dt=None)
+    bound = float(receptor.max_dt(receptor, -90 * mV, 5 * mV) / ms)
+    assert 0.0125 < bound < 0.015
+
+    def cell(rec):
+        morph = Morphology([Section("soma", "soma", None, np.array([[0.0, 0.0, 0.0, 20.0]]), 1)])
+        c = Cell(morph, Ri=150 * ohm * cm, Cm=1 * uF / cm**2, v_init=-90 * mV)
+        c.insert("pas", g=1 * siemens / cm**2, E=-90 * mV)
+        c.add_synapses("s", at=[0], receptors=[(rec, 1 * nS)], spikes=[2] * ms)
+        return c
+
+    with pytest.raises(ParameterError, match=r"dt = 15 us exceeds the stability bound 13\.46 us"):
+        Model(cell(receptor), 20 * ms, dt=0.015 * ms)
+    record = {"v": 0, "g_nmda_kinetic": 0}
+    stable = Model(cell(unchecked), 20 * ms, dt=0.0125 * ms, record=record).run()
+    unstable = Model(cell(unchecked), 20 * ms, dt=0.015 * ms, record=record).run()
+    g_stable = stable.g_nmda_kinetic.values  # nS, = O with w = 1 nS
+    g_unstable = unstable.g_nmda_kinetic.values
+    peaks = np.abs(g_stable).max(), np.abs(g_unstable).max()
+    print(f"\nmax |O|: {peaks[0]:.3g} at dt 12.5 us, {peaks[1]:.3g} at 15 us")
+    assert np.all(np.isfinite(g_stable)) and g_stable.min() >= -1e-9 and g_stable.max() < 0.01
+    assert np.nanmax(np.abs(g_unstable)) > 10

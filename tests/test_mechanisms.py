@@ -396,7 +396,7 @@ def test_evaluate_broadcasts_and_keeps_units():
 def test_regular_spiking_channel_rates_are_those_of_pospischil_2008():
     """Rates of the RS cell (Pospischil et al. 2008, eqs. 2-5, table 1), written here in the
     paper's singular form at points away from the singularities, in 1/ms with V in mV."""
-    from dendrites.mechanisms import rs
+    from dendrites.mechanisms import pospischil_rs as rs
 
     V = np.array([-80.0, -60.0, -41.0, -20.0, 10.0])
     VT = -56.2

@@ -20,7 +20,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +89,8 @@ CORRUPTION_MESSAGE = {
 def subprocess_env(**extra) -> dict:
     env = dict(os.environ, PYTHONPATH=str(REPO), **extra)
     env.pop("PYTEST_CURRENT_TEST", None)
+    if "DENDRITES_CACHE" in extra:  # a cache of its own: its builds too, as a new user's
+        env.pop("DENDRITES_BUILD_CACHE", None)
     return env
 
 
@@ -137,6 +138,7 @@ def test_a_damaged_file_with_a_checksum_is_refused_naming_it(tmp_path, kind):
         load_dataset(path)
 
 
+@pytest.mark.standalone
 @pytest.mark.slow
 def test_damaged_sweep_points_are_detected_and_recomputed(tmp_path):
     cache = tmp_path / "points"
@@ -334,6 +336,7 @@ def _can_mount_tmpfs(where: Path) -> str | None:
     return None
 
 
+@pytest.mark.standalone
 @pytest.mark.slow
 def test_a_sweep_keeps_its_points_when_the_disk_fills_or_turns_read_only(tmp_path):
     """A real tmpfs of 256 kB, in a mount namespace of the child process only (it vanishes with
@@ -503,7 +506,7 @@ def test_two_processes_build_one_structure_at_once_in_separate_slots(tmp_path):
 SWEEP_TOGETHER_SCRIPT = r"""
 import json, sys, time, warnings
 from brian2 import ms
-from dendrites import backend
+from dendrites import session
 from dendrites.errors import CacheWarning
 from dendrites.sweep import Sweep, run_sweep
 
@@ -517,7 +520,7 @@ ds = run_sweep(sweep, workers=1, cache=folder)
 print("RESULT " + json.dumps({
     "start": start, "end": time.time(), "peak": ds.peak.values.tolist(),
     "computed": int(ds.attrs["computed"]),
-    "slots": [str(slot) for slot, _lock in backend._SLOTS.values()],
+    "slots": [str(slot) for slot, _lock in session.current().slots.values()],
 }))
 """
 
@@ -558,8 +561,11 @@ from dendrites.errors import ResultsError
 from dendrites.results import load_dataset, save_dataset
 
 role, path, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+xr.Dataset({"v": ("t", np.zeros(2))})  # warm-up: xarray's first Dataset imports dask (~1 s)
+# at least 10 operations each, and for `seconds` after the warm-up (a count, not a rate: a loaded
+# machine takes longer but checks the same)
 end, n, errors = time.time() + seconds, 0, []
-while time.time() < end:
+while time.time() < end or n < 10:
     if role == "writer":  # new content every time, so every file has another checksum
         ds = xr.Dataset({"v": ("t", np.random.rand(50))}, attrs={"schema_version": 1})
         save_dataset(ds, path)
@@ -732,26 +738,21 @@ def _tree_swc(n: int, branch: float = 0.02, seed: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_a_very_large_swc_file_loads_or_fails_at_its_line_in_seconds(tmp_path):
+def test_a_very_large_swc_file_loads_or_fails_at_its_line(tmp_path):
     text = _tree_swc(200_000)
     path = tmp_path / "big.swc"
     path.write_text(text)
-    start = time.perf_counter()
-    m = from_swc(path)
-    loaded = time.perf_counter() - start
+    m = from_swc(path)  # its load time is measured in benchmarks, not asserted here
     assert m.n_compartments >= len(m) > 1000  # a real tree of thousands of sections
-    assert loaded < 30, loaded
     chain = "\n".join(
         ["1 1 0 0 0 5 -1", *(f"{i} 3 {i * 0.5:.1f} 0 0 0.5 {i - 1}" for i in range(2, 200_001))]
     )
     (tmp_path / "chain.swc").write_text(chain)  # one section of 200000 points: no recursion limit
     assert len(from_swc(tmp_path / "chain.swc")) == 2
     (tmp_path / "bad.swc").write_text(text + "200001 3 0 0 0 0.5 999999\n")
-    start = time.perf_counter()
     with pytest.raises(SWCError, match="missing parent 999999") as info:
         from_swc(tmp_path / "bad.swc")
     assert info.value.line == 200_001
-    assert time.perf_counter() - start < 30
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ def test_the_studies_folder_is_found():
     assert "not_isopotential" in STUDIES
 
 
+@pytest.mark.standalone
 @pytest.mark.slow
 @pytest.mark.parametrize("name", STUDIES)
 def test_study_runs_in_quick_mode_and_its_claims_hold(name, tmp_path):

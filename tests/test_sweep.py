@@ -44,6 +44,7 @@ def test_grid_points_and_bad_grids():
         sweep_points(make_sweep(sites=()))
 
 
+@pytest.mark.standalone
 @pytest.mark.slow
 def test_serial_and_two_processes_agree_and_a_rerun_recomputes_nothing(tmp_path, monkeypatch):
     import dendrites.sweep
@@ -69,6 +70,7 @@ def test_serial_and_two_processes_agree_and_a_rerun_recomputes_nothing(tmp_path,
         assert again[name].attrs == parallel[name].attrs
 
 
+@pytest.mark.standalone
 @pytest.mark.slow
 def test_a_killed_sweep_resumes_without_recomputing_finished_points(tmp_path):
     cache = tmp_path / "killed"
@@ -107,6 +109,7 @@ def test_a_killed_sweep_resumes_without_recomputing_finished_points(tmp_path):
     assert np.all(np.diff(resumed.peak.sel(site=0.2).values) > 0)
 
 
+@pytest.mark.standalone
 @pytest.mark.slow
 def test_dask_cluster_gives_the_serial_results(tmp_path):
     distributed = pytest.importorskip("distributed")
@@ -123,6 +126,7 @@ def test_dask_cluster_gives_the_serial_results(tmp_path):
     assert remote.attrs["computed"] == 6
 
 
+@pytest.mark.standalone
 @pytest.mark.slow
 def test_unreduced_points_keep_their_traces(tmp_path):
     ds = run_sweep(

@@ -2,17 +2,31 @@
 
 Each mechanism is an equation string with units, default parameters, initial states and a
 reference (see :mod:`dendrites.mechanisms.base`). Look one up by name with :func:`get_mechanism`.
+
+Naming: a module-level *instance* is a mechanism with its default parameters, named after what it
+is (``hh``, ``passive``, ``nmda``, ``nmda_kinetic``, ``ampa_alpha``, ``pospischil_rs``); its
+``name`` attribute is the short key of :data:`CHANNELS` / :data:`RECEPTORS` and the suffix of its
+variables in a cell (``m_rs``, ``g_nmda``). A *factory* builds a variant and is named after the
+instance it generalises plus ``_receptor`` (``nmda_receptor()``, ``nmda_kinetic_receptor()``,
+``ampa_alpha_receptor()``, ``expsyn_receptor()``); each instance is its factory called with the
+defaults.
 """
 
 from __future__ import annotations
 
 from ..errors import ParameterError, did_you_mean
 from .base import Channel, Current, Receptor, evaluate
-from .cortical import rs
+from .cortical import pospischil_rs
 from .dcaap import dcaap
 from .expsyn import expsyn, expsyn_receptor
 from .hh import hh
-from .kinetic_nmda import KINETIC_NMDA_RATES, alpha_ampa, ampa_alpha, kinetic_nmda, nmda_kinetic
+from .kinetic_nmda import (
+    KINETIC_NMDA_RATES,
+    ampa_alpha,
+    ampa_alpha_receptor,
+    nmda_kinetic,
+    nmda_kinetic_receptor,
+)
 from .passive import passive
 from .synapses import MG_BLOCKS, ampa, gabaa, nmda, nmda_receptor
 from .synapses import RECEPTORS as _DOUBLE_EXPONENTIAL_RECEPTORS
@@ -25,9 +39,9 @@ __all__ = [
     "Channel",
     "Current",
     "Receptor",
-    "alpha_ampa",
     "ampa",
     "ampa_alpha",
+    "ampa_alpha_receptor",
     "dcaap",
     "evaluate",
     "expsyn",
@@ -35,16 +49,16 @@ __all__ = [
     "gabaa",
     "get_mechanism",
     "hh",
-    "kinetic_nmda",
     "nmda",
     "nmda_kinetic",
+    "nmda_kinetic_receptor",
     "nmda_receptor",
     "passive",
-    "rs",
+    "pospischil_rs",
 ]
 
 #: Membrane channels by name.
-CHANNELS: dict[str, Channel] = {"pas": passive, "hh": hh, "rs": rs, "dcaap": dcaap}
+CHANNELS: dict[str, Channel] = {"pas": passive, "hh": hh, "rs": pospischil_rs, "dcaap": dcaap}
 #: Synaptic receptors by name.
 RECEPTORS: dict[str, Receptor] = {
     **_DOUBLE_EXPONENTIAL_RECEPTORS,

@@ -20,6 +20,7 @@ Two kinds exist:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -245,6 +246,12 @@ class Receptor:
         Integration method of the per-synapse states.
     reference : str
         Where the equations and default values come from.
+    max_dt : callable, optional
+        For states integrated with an explicit method whose stability depends on dt:
+        ``max_dt(receptor, v_min, v_max) -> Quantity``, the largest stable time step while the
+        membrane potential stays between `v_min` and `v_max`, with the receptor's own parameter
+        values. A model refuses a larger dt when it is built (:mod:`dendrites.plan`); see
+        :mod:`dendrites.mechanisms.stability` for the computation.
     """
 
     name: str
@@ -257,6 +264,7 @@ class Receptor:
     initial: dict[str, str] = field(default_factory=dict)
     method: str = "exact"
     reference: str = ""
+    max_dt: Callable[[Receptor, Quantity, Quantity], Quantity] | None = None
 
     def __hash__(self) -> int:  # dict fields are unhashable; equal receptors share these fields
         return hash((self.name, self.equations, self.on_pre, self.block))

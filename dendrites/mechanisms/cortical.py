@@ -25,10 +25,10 @@ from brian2.units import cm, ms, msiemens, mV
 
 from .base import Channel, Current
 
-__all__ = ["rs"]
+__all__ = ["pospischil_rs"]
 
 #: Na, Kd and M currents of the regular-spiking cell of Pospischil et al. (2008).
-rs = Channel(
+pospischil_rs = Channel(
     name="rs",
     equations="""
 u = (v - VT)/mV : 1

@@ -45,6 +45,9 @@ UMg occupied, ``UMg = rcb/(rcb + rcu)`` (89 % at -75 mV, time constant 11 ms; 40
 Numerics: the open-state block rate rmb is 79 /ms at -75 mV and grows e-fold per 16 mV of
 hyperpolarisation; ``rk4`` is stable while ``(rmb + rmu) dt < 2.78``: at dt = 25 us that holds
 above about -80 mV. Use a smaller dt for cells that sit below -80 mV. Forward Euler is unstable.
+The receptor declares this bound (:func:`nmda_kinetic_max_dt`, from the eigenvalues of the
+scheme's rate matrix with and without glutamate): a model whose cell can reach potentials where
+dt exceeds it is refused when it is built (:mod:`dendrites.plan`).
 
 Alpha AMPA receptor
 -------------------
@@ -55,18 +58,25 @@ tau 2 ms, reversal 0 mV: the AMPA synapse of Branco et al. (2010) ("alpha synaps
 
 from __future__ import annotations
 
-from brian2.units import mM, ms, mV
+import functools
+from collections.abc import Mapping
+
+import numpy as np
+from brian2.units import mM, ms, mV, second
 from brian2.units.fundamentalunits import Quantity
 
 from ..quantities import as_float
 from .base import Receptor
+from .stability import generator, max_stable_step
 
 __all__ = [
     "KINETIC_NMDA_RATES",
-    "alpha_ampa",
     "ampa_alpha",
-    "kinetic_nmda",
+    "ampa_alpha_receptor",
     "nmda_kinetic",
+    "nmda_kinetic_max_dt",
+    "nmda_kinetic_rate_matrix",
+    "nmda_kinetic_receptor",
 ]
 
 _PER_MM_MS = 1 / (mM * ms)
@@ -146,7 +156,7 @@ _REFERENCE = (
 )
 
 
-def kinetic_nmda(
+def nmda_kinetic_receptor(
     name: str = "nmda_kinetic",
     mg: Quantity = 1 * mM,
     c_max: Quantity = 1 * mM,
@@ -176,7 +186,7 @@ def kinetic_nmda(
     Examples
     --------
     >>> from brian2 import mM
-    >>> kinetic_nmda(mg=0 * mM).parameters["Mg"]
+    >>> nmda_kinetic_receptor(mg=0 * mM).parameters["Mg"]
     0. * mmolar
     """
     mg_mM = as_float(mg, mM, "mg", sign="nonnegative")
@@ -206,14 +216,91 @@ def kinetic_nmda(
         initial=initial,
         method="rk4",
         reference=_REFERENCE,
+        max_dt=nmda_kinetic_max_dt,
     )
 
 
+#: All ten states, the conserved U first.
+_ALL_STATES = ("U", *KINETIC_STATES)
+
+
+def nmda_kinetic_rate_matrix(parameters: Mapping, v, glu) -> np.ndarray:
+    """The scheme's rate matrix at membrane potential(s) `v` and glutamate concentration `glu`.
+
+    Parameters
+    ----------
+    parameters : mapping of str -> Quantity
+        The parameters of a receptor made by :func:`nmda_kinetic_receptor` (its
+        ``parameters``), as quantities or floats in SI units.
+    v, glu : brian2.Quantity
+        Membrane potential(s) and glutamate concentration(s); arrays broadcast.
+
+    Returns
+    -------
+    ndarray, shape (..., 10, 10)
+        ``Q`` in 1/second over the states ``U, Cl, O, D1, D2, UMg, ClMg, OMg, D1Mg, D2Mg``
+        (``dx/dt = Q x``; the equations integrate nine of them, ``U`` being one minus their sum,
+        and their Jacobian has the nine non-zero eigenvalues of ``Q``).
+    """
+    p = {name: np.asarray(value, dtype=float) for name, value in parameters.items()}
+    v_mV = np.asarray(v / mV, dtype=float)
+    c = np.asarray(glu, dtype=float)  # mol/m3 = mM, as the binding rates (SI)
+    bind = np.exp(-0.064 * (v_mV - 40.0))
+    unbind = np.exp(0.016 * (v_mV - 40.0))
+    rmb, rmu = p["Rmb"] * p["Mg"] * bind, p["Rmu"] * unbind
+    rcb, rcu = p["Rcb"] * p["Mg"] * bind, p["Rcu"] * unbind
+    return generator(
+        _ALL_STATES,
+        [
+            ("U", "Cl", p["Rb"] * c, p["Ru"]),
+            ("Cl", "O", p["Ro"], p["Rc"]),
+            ("Cl", "D1", p["Rd1"], p["Rr1"]),
+            ("D1", "D2", p["Rd2"], p["Rr2"]),
+            ("UMg", "ClMg", p["RbMg"] * c, p["RuMg"]),
+            ("ClMg", "OMg", p["RoMg"], p["RcMg"]),
+            ("ClMg", "D1Mg", p["Rd1Mg"], p["Rr1Mg"]),
+            ("D1Mg", "D2Mg", p["Rd2Mg"], p["Rr2Mg"]),
+            ("O", "OMg", rmb, rmu),
+            ("U", "UMg", rcb, rcu),
+            ("Cl", "ClMg", rcb, rcu),
+            ("D1", "D1Mg", rcb, rcu),
+            ("D2", "D2Mg", rcb, rcu),
+        ],
+    )
+
+
+def nmda_kinetic_max_dt(receptor: Receptor, v_min, v_max) -> Quantity:
+    """Largest stable step of the receptor's method while v stays in ``[v_min, v_max]``.
+
+    The rate matrix is evaluated every 0.5 mV (and at both ends) without glutamate and at the
+    pulse's concentration ``C_max``; the bound is the smallest over them of the method's
+    stability limit (:func:`~dendrites.mechanisms.stability.max_stable_step`). For the default
+    parameters and ``rk4``: 34 us at -75 mV, 25 us at -80 mV, 7.1 us at -100 mV.
+    """
+    key = tuple(sorted((k, float(np.asarray(q))) for k, q in receptor.parameters.items()))
+    return (
+        _max_dt_seconds(key, receptor.method, float(np.asarray(v_min)), float(np.asarray(v_max)))
+        * second
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _max_dt_seconds(params: tuple, method: str, v_min: float, v_max: float) -> float:
+    parameters = dict(params)  # SI floats
+    n = max(2, int(np.ceil((v_max - v_min) / 0.5e-3)) + 1)
+    v = np.linspace(v_min, v_max, n)[:, None] * 1e3 * mV
+    glu = np.array([0.0, parameters["C_max"]])[None, :]
+    eig = np.linalg.eigvals(nmda_kinetic_rate_matrix(parameters, v, glu))
+    return max_stable_step(eig, method)
+
+
 #: The kinetic NMDA receptor at 1 mM Mg.
-nmda_kinetic = kinetic_nmda()
+nmda_kinetic = nmda_kinetic_receptor()
 
 
-def alpha_ampa(name: str = "ampa_alpha", tau: Quantity = 2 * ms, reversal=0 * mV) -> Receptor:
+def ampa_alpha_receptor(
+    name: str = "ampa_alpha", tau: Quantity = 2 * ms, reversal=0 * mV
+) -> Receptor:
     """Alpha-function AMPA receptor, peak-normalised: each spike adds ``w (t/tau) exp(1 - t/tau)``.
 
     Parameters
@@ -249,4 +336,4 @@ g = exp(1)*y_a : siemens
 
 
 #: Alpha-function AMPA receptor, tau 2 ms.
-ampa_alpha = alpha_ampa()
+ampa_alpha = ampa_alpha_receptor()

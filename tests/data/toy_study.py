@@ -14,12 +14,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
-import dendrites.studies
+import dendrites.cli
 from dendrites.plotting import line_style
 from dendrites.studies import Claim
 
 TITLE = "A toy sine wave"
 CAPTION = "A sine wave sampled on one period; its peak is compared with a bound."
+CALIBRATION = []  # no value here was chosen after seeing results
+SUMMARY = "a sine of peak {peak} in {samples:.0f} samples"
 
 
 def parameters(quick: bool) -> dict:
@@ -49,7 +51,7 @@ def compute(params: dict, progress) -> xr.Dataset:
 def claims(ds: xr.Dataset) -> list[Claim]:
     return [
         Claim.at_least("peak", ds.v.max(), "mV", 0.5),
-        Claim.report("samples", ds.sizes["time"], ""),
+        Claim.report("samples", ds.sizes["time"], "", kind="check"),  # a parameter repeated
     ]
 
 
@@ -62,4 +64,4 @@ def plot(ds: xr.Dataset):
 
 
 if __name__ == "__main__":
-    dendrites.studies.main(__file__)
+    dendrites.cli.run_script(__file__)
