@@ -37,6 +37,12 @@ Design points (see ``../shared/brian2-notes.md`` for the measurements behind the
   are `TimedArray` values, which ``run_args`` can replace.
 * Values are applied with ``device.apply_run_args()`` *before* the run starts, so that capacitance
   or axial resistivity given at run time enter the cable matrix (a silent error otherwise).
+* The generated code of a structure is the same byte for byte in every process, whatever the
+  process built before and whatever the values, so that a build folder compiled once is reused
+  without recompiling anything (by later test runs, sweep workers, other users of the cache):
+  one-element values and Ri go to every run as ``run_args`` instead of into ``main.cpp``, and
+  two places where Brian2's output follows the order of a set are made deterministic
+  (:func:`_connect`, :func:`_sort_clock_resets`).
 """
 
 from __future__ import annotations
@@ -68,6 +74,8 @@ BACKENDS = ("cpp_standalone", "runtime")
 
 #: |v| above this, or a non-finite v, counts as divergence.
 _V_LIMIT = 2.0  # volt
+#: Axial resistivity a standalone build is generated with (ohm*m); every run passes the cell's.
+_BUILD_RI = 1.0
 
 
 def _unit_str(value) -> str:
@@ -83,14 +91,70 @@ def _expression_names(expr: str) -> set[str]:
     return set(get_identifiers(expr))
 
 
+# ------------------------------------------------------ generated code, same in every process
+# A build is reused by a later process only if that process generates the same files byte for
+# byte (Brian2 rewrites only changed files, and make recompiles what was rewritten). Two places
+# where Brian2 iterates a set of objects (hashed by id, so ordered differently in every process)
+# leak into the generated code; the two helpers below make them deterministic.
+def _connect(syn, i, j) -> None:
+    """``syn.connect(i=i, j=j)``, recording the new number of synapses on every synaptic array.
+
+    After connecting, Brian2 records the new size of each synaptic array in the iteration order of
+    a set and, in standalone mode, stops at the first array whose values it cannot read; so which
+    arrays know their size differs from process to process. With one synapse that changes the
+    generated code (pointers to arrays of size 1 are not declared ``__restrict``) and a later
+    process recompiles. Every synaptic array holds one entry per synapse: record ``len(i)`` on all.
+    """
+    syn.connect(i=i, j=j)
+    for var in syn._registered_variables:
+        var.size = len(i)
+
+
+def _sort_clock_resets(device) -> None:
+    """Put the clock resets of the standalone ``main()`` in the order of the clocks' names.
+
+    ``Network.run`` resets each clock (``timestep`` and ``t`` to the start) in the iteration order
+    of a set of clocks, so with several clocks (the simulation's, the monitors' and the divergence
+    check's) the lines of ``main.cpp`` come in another order in each process. Each reset writes a
+    constant into its own clock's arrays, so their order does not matter: every run of consecutive
+    resets is sorted by clock name (stably: the writes of one clock keep their order). Nothing
+    else in the queue moves.
+    """
+    owner = {}
+    for clock in device.clocks:
+        for name in ("timestep", "t"):
+            array = device.get_array_name(clock.variables[name], access_data=False)
+            owner[array] = clock.name
+
+    def clock_of(entry):
+        func, args = entry
+        return owner.get(args[0]) if func == "set_by_single_value" else None
+
+    queue = device.main_queue
+    start = 0
+    while start < len(queue):
+        end = start
+        while end < len(queue) and clock_of(queue[end]) is not None:
+            end += 1
+        if end > start:
+            queue[start:end] = sorted(queue[start:end], key=clock_of)
+        start = end + 1
+
+
 # ----------------------------------------------------------------------------------- devices
 def _reset_standalone(directory: Path, openmp_threads: int) -> None:
     from brian2.devices.device import all_devices
 
-    all_devices["cpp_standalone"].reinit()
+    device = all_devices["cpp_standalone"]
+    if b2.get_device() is not device:
+        b2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
+    # Reinitialised while active, the device starts from the same state whatever the process
+    # did before: activated from another device, it would write that device's default-clock dt
+    # into main.cpp once more (a line more, and a value from elsewhere, in the generated code).
+    device.reinit()
+    device.activate(build_on_run=False, directory=str(directory))
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 2}"]
     b2.prefs.devices.cpp_standalone.openmp_threads = int(openmp_threads)
-    b2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
 
 
 def _reset_runtime(target: str) -> None:
@@ -235,7 +299,9 @@ class Model:
             morphology=b2_morph,
             model=neuron_eqs,
             Cm=1 * b2.uF / b2.cm**2,
-            Ri=self.cell.Ri * b2.ohm * b2.meter,
+            # a standalone build takes no value that would enter the generated code (see
+            # _set_values): every run passes the cell's Ri
+            Ri=(self.cell.Ri if self.backend == "runtime" else _BUILD_RI) * b2.ohm * b2.meter,
             method="exponential_euler",
             clock=clock,
             name="neuron",
@@ -287,7 +353,7 @@ class Model:
                 name=f"feed_{ch.name}",
                 namespace={},
             )
-            feed.connect(i=np.arange(len(cp.idx)), j=cp.idx)
+            _connect(feed, np.arange(len(cp.idx)), cp.idx)
             objects[f"gates_{ch.name}"] = gates
             extra += [gates, feed]
         # presynaptic sources and receptors
@@ -323,7 +389,7 @@ class Model:
                     name=f"syn_{rname}",
                     namespace={},
                 )
-                syn.connect(i=rp.sources, j=rp.targets)
+                _connect(syn, rp.sources, rp.targets)
                 syn.pre.when = "before_groups"
                 syn.pre.order = 1
                 objects[f"syn_{rname}"] = syn
@@ -367,7 +433,7 @@ class Model:
                 )
                 monitors[f"gates_{cp.channel.name}"] = (mon, union)
         objects["monitors"] = monitors
-        self._apply_values(objects, vals, direct=True)
+        self._built_values = self._set_values(objects, vals)
         if self.backend == "cpp_standalone":
             b2.device.apply_run_args()
         neuron.v = "v0"
@@ -483,32 +549,49 @@ class Model:
             eqs += b2.Equations(f"I_point = {' + '.join(point_terms)} : amp (point current)")
         return eqs
 
-    def _apply_values(self, objects, vals, direct: bool):
-        """Set values on the objects (direct) or return the run_args dict (standalone reruns)."""
+    def _set_values(self, objects, vals) -> dict:
+        """Set values on the objects before the run; return those set (the spike and current
+        tables are set when created).
+
+        The runtime backend sets every value. A standalone build sets only values of several
+        elements, which Brian2 keeps in data files: a one-element value (a shared reversal
+        potential, the weight of a lone synapse, a channel's parameters in a one-compartment
+        group) would be written into the generated ``main.cpp`` as a literal, so that two builds
+        of one structure with other values would differ and recompile. Those values, and Ri, are
+        passed to every run instead (:meth:`_apply_values`).
+        """
         plan = self.plan
-        run_args = {}
         neuron = objects["neuron"]
+        runtime = self.backend == "runtime"
+        built = {}
         for (owner, var), arr in vals.items():
             if owner in ("spike_ta", "clamp_ta"):
-                if not direct:
-                    unit = b2.amp if owner == "clamp_ta" else 1
-                    run_args[objects[owner]] = arr * unit
+                built[(owner, var)] = arr
+            elif runtime or np.size(arr) > 1:
+                group = objects[owner]
+                setattr(group, var, arr * get_unit(group.variables[var].dim))
+                built[(owner, var)] = arr
+        if runtime:
+            neuron.Ri = self.cell.Ri * b2.ohm * b2.meter
+        if plan.electrode_cols:
+            eidx = np.zeros(plan.morph.n_compartments, dtype=int)
+            for comp, col in plan.electrode_cols.items():
+                eidx[comp] = col
+            neuron.eidx = eidx
+        return built
+
+    def _apply_values(self, objects, vals, cell: Cell) -> dict:
+        """The run_args of a standalone run: `vals` (values the build did not set as they are
+        now) and the axial resistivity of `cell`."""
+        run_args = {}
+        for (owner, var), arr in vals.items():
+            if owner in ("spike_ta", "clamp_ta"):
+                unit = b2.amp if owner == "clamp_ta" else 1
+                run_args[objects[owner]] = arr * unit
                 continue
             group = objects[owner]
-            value = arr * get_unit(group.variables[var].dim)
-            if direct:
-                setattr(group, var, value)
-            else:
-                run_args[getattr(group, var)] = value
-        if direct:
-            neuron.Ri = self.cell.Ri * b2.ohm * b2.meter
-            if plan.electrode_cols:
-                eidx = np.zeros(plan.morph.n_compartments, dtype=int)
-                for comp, col in plan.electrode_cols.items():
-                    eidx[comp] = col
-                neuron.eidx = eidx
-        else:
-            run_args[neuron.Ri] = self.cell.Ri * b2.ohm * b2.meter
+            run_args[getattr(group, var)] = arr * get_unit(group.variables[var].dim)
+        run_args[objects["neuron"].Ri] = cell.Ri * b2.ohm * b2.meter
         return run_args
 
     def _build(self, vals):
@@ -527,10 +610,10 @@ class Model:
         else:
             _reset_runtime(self.runtime_target)
         gc.collect()  # after the device reset, which held the previous code objects
-        objects = self._build_objects(vals)
-        self._built_values = vals  # what the compiled project holds; reruns pass only changes
+        objects = self._build_objects(vals)  # sets _built_values: runs pass only other values
         objects["net"].run(self.plan.duration * b2.second, namespace={})
         if self.backend == "cpp_standalone":
+            _sort_clock_resets(b2.device)
             self.directory.mkdir(parents=True, exist_ok=True)
             log = self.directory / "build.log"
             t0 = time.perf_counter()
@@ -583,20 +666,21 @@ class Model:
             self._build(vals)
         elif not self._is_live():
             self._build(vals)
-            self._run_binary({}, cell)
+            self._run_binary(self._apply_values(self._objects, self._unbuilt(vals), cell), cell)
         else:
-            built = self._built_values
-            changed = {
-                k: v for k, v in vals.items() if k not in built or not np.array_equal(v, built[k])
-            }
             t0 = time.perf_counter()
-            self._run_binary(self._apply_values(self._objects, changed, direct=False), cell)
+            self._run_binary(self._apply_values(self._objects, self._unbuilt(vals), cell), cell)
             if not self._timed:  # a rerun of the compiled binary: what a sweep point costs
                 self._timed = True
                 with contextlib.suppress(OSError):
                     (self.directory / RUN_SECONDS).write_text(f"{time.perf_counter() - t0:.4f}\n")
         data = self._collect(cell)
         return to_dataset(self, cell, data, vals)
+
+    def _unbuilt(self, vals) -> dict:
+        """The values of `vals` that the compiled project does not hold as they are."""
+        built = self._built_values
+        return {k: v for k, v in vals.items() if k not in built or not np.array_equal(v, built[k])}
 
     def _is_live(self) -> bool:
         """Whether Brian2's standalone device still holds this model's compiled project (another

@@ -116,7 +116,8 @@ def to_dataset(model, cell, data: dict, vals: dict | None = None) -> xr.Dataset:
     coords = {"time": ("time", time, {"units": "ms", "long_name": "time"})}
     coords.update(compartment_coords(plan.morph, union))
     vals = values(cell, plan) if vals is None else vals
-    phash = parameter_hash(plan.key, *[vals[k] for k in sorted(vals)])
+    # Ri is passed apart from the values (see Model): hashed here so that it counts
+    phash = parameter_hash(plan.key, float(cell.Ri), *[vals[k] for k in sorted(vals)])
     attrs = {
         "schema_version": SCHEMA_VERSION,
         "parameter_hash": phash,

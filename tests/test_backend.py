@@ -243,21 +243,132 @@ def test_rate_tables_hold_the_exact_rates_and_change_spike_times_by_far_less_tha
 @pytest.mark.standalone
 @pytest.mark.slow
 def test_generated_code_does_not_depend_on_what_the_process_built_before(tmp_path, monkeypatch):
-    """Brian2 suffixes a generated object's name while an object of that name is alive; a build
-    must not inherit suffixes from the previous build of the process, or a worker that built
-    another structure first would recompile a structure already compiled elsewhere."""
-    import os
+    """Brian2 suffixes a generated object's name while an object of that name is alive, and
+    activating the standalone device from another device writes that device's default-clock dt
+    into main.cpp; a build must inherit neither from what the process did before, or a worker
+    that built another structure first would recompile a structure already compiled elsewhere."""
+    import hashlib
 
-    def names(cache, first_other: bool):
+    def sources(cache, first_other: bool):
         monkeypatch.setenv("DENDRITES_CACHE", str(tmp_path / cache))
         monkeypatch.delenv("DENDRITES_BUILD_CACHE", raising=False)  # builds under that cache
         if first_other:
             Model(ball_and_stick(n_dend=5, hh=False), 2 * ms).run()
         model = Model(ball_and_stick(n_dend=7), 2 * ms)
         model.run()
-        return sorted(os.listdir(model.directory / "code_objects"))
+        return {
+            str(p.relative_to(model.directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(model.directory.rglob("*"))
+            if p.suffix in (".cpp", ".h")
+        }
 
-    alone = names("alone", first_other=False)
-    after = names("after", first_other=True)
-    assert any(n.endswith(".cpp") for n in alone)
-    assert after == alone
+    alone = sources("alone", first_other=False)
+    after = sources("after", first_other=True)
+    assert any(n.startswith("code_objects/") for n in alone)
+    assert sorted(after) == sorted(alone)  # the same files (names)
+    assert [f for f in alone if after[f] != alone[f]] == []  # with the same contents
+
+
+def test_clock_resets_and_synapse_sizes_do_not_depend_on_set_order(tmp_path):
+    """Two places where Brian2 iterates a set of objects (ordered differently in every process)
+    reach the generated code; the backend makes both deterministic: the clock resets of `main()`
+    come sorted by clock name (nothing else moves), and every synaptic array records the number
+    of synapses (one synapse: no ``__restrict`` on any of its pointers, in every process)."""
+    import brian2 as b2
+
+    from dendrites.backend import _connect, _sort_clock_resets
+
+    b2.set_device("cpp_standalone", directory=str(tmp_path), build_on_run=False)
+    group = b2.NeuronGroup(2, "v : 1", threshold="v > 1", reset="v = 0", name="g")
+    syn = b2.Synapses(group, group, "w : 1", on_pre="v += w", name="s")
+    _connect(syn, np.array([0]), np.array([1]))
+    assert len(syn._registered_variables) >= 3
+    assert {var.size for var in syn._registered_variables} == {1}
+    monitors = [
+        b2.StateMonitor(group, "v", record=0, dt=k * 0.1 * ms, name=f"mon{k}") for k in (3, 1, 2)
+    ]
+    b2.Network(group, syn, *monitors).run(1 * ms, namespace={})
+    before = list(b2.device.main_queue)
+    _sort_clock_resets(b2.device)
+    after = b2.device.main_queue
+
+    def array(entry):
+        func, args = entry
+        return args[0] if func == "set_by_single_value" else ""
+
+    # the resets: timestep and t of the default clock and the three monitor clocks, in one block
+    # (t is written only there; a clock's creation writes its timestep and dt)
+    t_rows = [k for k, entry in enumerate(after) if array(entry).endswith("clock_t")]
+    resets = range(t_rows[0] - 1, t_rows[-1] + 1)
+    assert len(t_rows) == 4 and len(resets) == 2 * 4
+    names = [array(after[k]) for k in resets]
+    assert all(name.endswith(("clock_timestep", "clock_t")) for name in names)
+    clocks = [name.removesuffix("_timestep").removesuffix("_t") for name in names]
+    assert clocks == sorted(clocks)
+    assert sorted(map(repr, after)) == sorted(map(repr, before))  # the same entries
+    assert [e for k, e in enumerate(after) if k not in resets] == [
+        e for k, e in enumerate(before) if k not in resets
+    ]
+
+
+_TWO_PROCESS_BUILD = """
+from brian2 import cm, mV, ms, nS, ohm, siemens, uF, um
+from dendrites import Cell, Model, morphology
+
+morph = morphology.ball_and_stick(length=700 * um, diameter=2 * um).with_n({"dend": 5})
+cell = Cell(morph, Ri=150 * ohm * cm, Cm=1 * uF / cm**2, v_init=-65 * mV)
+cell.insert("pas", g=1e-4 * siemens / cm**2, E=-65 * mV)
+cell.insert("hh", where="soma")  # sparse: gates fed back through one synapse
+receptors = {"ampa": 1 * nS, "nmda": 1 * nS}
+cell.add_synapses("s", at=[("dend", 0.5)], receptors=receptors, spikes=[1] * ms)
+model = Model(cell, 2 * ms, record={"v": [0, 3]}, record_dt=0.1 * ms)  # three clocks
+model.run()
+print(model.directory)
+"""
+
+
+@pytest.mark.standalone
+@pytest.mark.slow
+def test_a_second_process_generates_the_same_code_and_compiles_nothing(tmp_path):
+    """A build is reused across processes (a second `make test`, sweep workers) only if every
+    process generates the same files: Brian2 rewrites changed files and make recompiles them.
+    The structure has three clocks and three one-synapse `Synapses` (where Brian2's set order
+    used to leak into ``main.cpp`` and the ``__restrict`` of pointers)."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "DENDRITES_BUILD_CACHE": str(tmp_path / "builds"),
+        "DENDRITES_CACHE": str(tmp_path / "cache"),
+    }
+
+    def build():
+        done = subprocess.run(
+            [sys.executable, "-c", _TWO_PROCESS_BUILD], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        slot = Path(done.stdout.strip().splitlines()[-1])
+        files = sorted(p for p in slot.rglob("*") if p.is_file())
+        sources = {
+            str(p.relative_to(slot)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in files
+            if p.suffix in (".cpp", ".h")
+        }
+        compiled = {
+            str(p.relative_to(slot)): p.stat().st_mtime_ns
+            for p in files
+            if p.suffix == ".o" or p.name == "main"
+        }
+        return slot, sources, compiled
+
+    slot, sources, compiled = build()
+    again, sources2, compiled2 = build()
+    assert again == slot  # the free slot of the first process is reused
+    assert len(compiled) > 20 and "main" in compiled
+    assert [f for f in sources if sources2.get(f) != sources[f]] == []
+    assert sources2.keys() == sources.keys()
+    assert [f for f in compiled if compiled2.get(f) != compiled[f]] == []  # nothing recompiled

@@ -403,7 +403,12 @@ def test_runtime_and_cpp_standalone_agree_on_a_spiking_cell():
     assert len(k_cpp) >= 2  # the step makes it fire repeatedly
     np.testing.assert_array_equal(k_cpp, k_rt)
     dt_spikes = float(np.max(np.abs(t_cpp - t_rt)))
-    report("runtime vs cpp_standalone: max |spike time difference|", dt_spikes, RUNTIME_SPIKE_TOL)
+    report(
+        "runtime vs cpp_standalone: max |spike time difference|",
+        dt_spikes,
+        RUNTIME_SPIKE_TOL,
+        " ms",
+    )
     np.testing.assert_allclose(t_cpp, t_rt, rtol=0, atol=RUNTIME_SPIKE_TOL)
 
 

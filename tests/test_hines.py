@@ -43,10 +43,10 @@ MORPHOLOGIES = Path(__file__).resolve().parents[2] / "shared" / "morphologies"
 #: Hines vs Brian2's solver, max |dv| over every compartment and step (mV). Both solve the same
 #: system in double precision. With a spherical soma Brian2's solver loses ~1e-10 of each step's
 #: change at the soma (its 1 m / Ri link to the children cancels in the branch-point system; see
-#: the one-step test), which the HH spikes amplify: measured <= 9.5e-6 mV on random trees with a
+#: the one-step test), which the HH spikes amplify: measured <= 6.2e-6 mV on the trees with a
 #: soma, 3.9e-7 mV on the reconstructed cell. Without a spherical soma they agree to rounding:
 #: measured <= 4e-9 mV.
-TRAJECTORY_TOL = {"soma": 1e-4, "no soma": 5e-8}
+TRAJECTORY_TOL = {"soma": 6e-5, "no soma": 5e-8}
 
 
 def report(name: str, measured: float, tolerance: float, unit: str = "") -> None:
@@ -177,7 +177,7 @@ def _tree_cell(morph: Morphology, distal: int) -> Cell:
 
 
 @settings(
-    max_examples=4,
+    max_examples=3,
     derandomize=True,  # the same trees on every run and machine (for a given hypothesis)
     database=None,
     deadline=None,
