@@ -219,3 +219,15 @@ def pytest_unconfigure(config):
     if _Tiers.lock is not None:
         _Tiers.lock.release()
         Path(_Tiers.lock.lock_file).unlink(missing_ok=True)
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """The test studies of ``tests/data`` (the toy study), with the cache, the outputs and the toy
+    study's compute counter (``TOY_COUNTER``) under `tmp_path`."""
+    monkeypatch.setenv("DENDRITES_STUDIES", str(Path(__file__).parent / "data"))
+    monkeypatch.setenv("DENDRITES_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("TOY_COUNTER", str(tmp_path / "calls"))
+    for var in ("DENDRITES_OUT", "TOY_AMPLITUDE", "TOY_FAIL"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path

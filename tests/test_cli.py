@@ -29,17 +29,6 @@ TOY = DATA / "toy_study.py"
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    """Studies from tests/data; cache, outputs and the compute counter under tmp_path."""
-    monkeypatch.setenv("DENDRITES_STUDIES", str(DATA))
-    monkeypatch.setenv("DENDRITES_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("TOY_COUNTER", str(tmp_path / "calls"))
-    for var in ("DENDRITES_OUT", "TOY_AMPLITUDE", "TOY_FAIL"):
-        monkeypatch.delenv(var, raising=False)
-    return tmp_path
-
-
 def calls(tmp_path) -> int:
     """How many times the toy's ``compute`` ran."""
     counter = tmp_path / "calls"

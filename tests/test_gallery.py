@@ -29,16 +29,6 @@ TOY = DATA / "toy_study.py"
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    """Studies from tests/data; cache and outputs under tmp_path."""
-    monkeypatch.setenv("DENDRITES_STUDIES", str(DATA))
-    monkeypatch.setenv("DENDRITES_CACHE", str(tmp_path / "cache"))
-    for var in ("DENDRITES_OUT", "TOY_AMPLITUDE", "TOY_FAIL", "TOY_COUNTER"):
-        monkeypatch.delenv(var, raising=False)
-    return tmp_path
-
-
 def toy_copy(tmp_path, old: str, new: str) -> Path:
     """A copy of the toy study with `old` replaced by `new` (which must occur once)."""
     text = TOY.read_text(encoding="utf-8")
