@@ -15,6 +15,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
+#: results whose script writes ``results/<name>.md``: included in the README as they are, their
+#: headings one level down
+MARKDOWN_RESULTS = ("morphology_vs_neuron", "time_stepping", "reconstruction_cost", "guard_cost")
 
 
 def machine() -> dict:
@@ -115,6 +118,11 @@ def write_readme() -> Path:
     fig = _read("figures_wall_time")
     if fig:
         out += _figures_md(fig)
+    for name in MARKDOWN_RESULTS:  # benchmarks that write their own results/<name>.md
+        out += _markdown_md(name)
+    guard = _read("guard_cost")
+    if guard and not (RESULTS / "guard_cost.md").exists():
+        out += _guard_md(guard)
     text = "\n".join(out).rstrip() + "\n"
     path = HERE / "README.md"
     path.write_text(text)
@@ -309,6 +317,41 @@ def _figures_md(d: dict) -> list[str]:
         out.append(
             f"| {mode} | **all (command wall time)** | **{res['wall_seconds']:.1f}** "
             f"(target {res['target_seconds']:.0f}: {'met' if res['met'] else 'MISSED'}) |"
+        )
+    notes = d.get("notes") or []
+    if notes:
+        out += [""] + [f"- {n}" for n in notes]
+    return [*out, ""]
+
+
+def _markdown_md(name: str) -> list[str]:
+    """``results/<name>.md`` (written by its script), headings one level down; [] if absent."""
+    path = RESULTS / f"{name}.md"
+    if not path.exists():
+        return []
+    lines = [f"#{line}" if line.startswith("#") else line for line in path.read_text().splitlines()]
+    return [*lines, "", f"(From `results/{name}.md`.)", ""]
+
+
+def _guard_md(d: dict) -> list[str]:
+    """``guard_cost.json`` (``guard_cost.py`` writes no .md): the run-time ratio with and
+    without ``dendrites.guard``'s state checks, and the checks' share in a profiled run."""
+    out = ["## The cost of the state checks (`guard_cost.py`)", ""]
+    desc = d.get("description", "")
+    out += [desc.split("\n\n")[0].replace("\n", " "), ""] if desc else []
+    if d.get("machine") and d.get("loads"):
+        out += [*_machine_md(d["machine"], d["loads"]), ""]
+    out += [
+        "| variant | compartments | median s, checked | median s, unchecked | ratio | "
+        "guard's share of a profiled run |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in d.get("rows", []):
+        share = (r.get("profile") or {}).get("share")
+        out.append(
+            f"| {r.get('variant', '?')} | {r.get('n_compartments', '?')} | "
+            f"{_f(r.get('median_checked'), '{:.3f}')} | {_f(r.get('median_unchecked'), '{:.3f}')} "
+            f"| **{_f(r.get('ratio'))}** | {_f(share, '{:.1%}')} |"
         )
     notes = d.get("notes") or []
     if notes:

@@ -12,10 +12,12 @@ from .errors import (
     BuildError,
     DendritesError,
     DivergenceError,
+    NonPhysicalStateError,
     ParameterError,
     PlacementError,
     ResultsError,
     SWCError,
+    TimeStepWarning,
 )
 from .simulate import simulate
 
@@ -25,10 +27,12 @@ __all__ = [
     "DendritesError",
     "DivergenceError",
     "Model",
+    "NonPhysicalStateError",
     "ParameterError",
     "PlacementError",
     "ResultsError",
     "SWCError",
+    "TimeStepWarning",
     "__version__",
     "mechanisms",
     "morphology",

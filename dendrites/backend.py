@@ -61,8 +61,9 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
 
 from .buildcache import BUILT, RUN_SECONDS, build_failure, build_slot, captured_output
 from .cell import Cell
-from .errors import BuildError, DivergenceError, ParameterError, StructureError, did_you_mean
+from .errors import BuildError, ParameterError, StructureError, did_you_mean
 from .hines import use_hines
+from .mechanisms import ions
 from .mechanisms.base import Channel, evaluate, parameter_equations
 from .paths import build_dir, cache_dir
 from .plan import BITS_PER_COLUMN, Plan, fed_name, values
@@ -72,8 +73,6 @@ __all__ = ["BACKENDS", "Model", "build_slot", "cache_dir"]
 
 BACKENDS = ("cpp_standalone", "runtime")
 
-#: |v| above this, or a non-finite v, counts as divergence.
-_V_LIMIT = 2.0  # volt
 #: Axial resistivity a standalone build is generated with (ohm*m); every run passes the cell's.
 _BUILD_RI = 1.0
 
@@ -114,9 +113,9 @@ def _sort_clock_resets(device) -> None:
     """Put the clock resets of the standalone ``main()`` in the order of the clocks' names.
 
     ``Network.run`` resets each clock (``timestep`` and ``t`` to the start) in the iteration order
-    of a set of clocks, so with several clocks (the simulation's, the monitors' and the divergence
-    check's) the lines of ``main.cpp`` come in another order in each process. Each reset writes a
-    constant into its own clock's arrays, so their order does not matter: every run of consecutive
+    of a set of clocks, so with several clocks (the simulation's and the monitors') the lines of
+    ``main.cpp`` come in another order in each process. Each reset writes a constant into its own
+    clock's arrays, so their order does not matter: every run of consecutive
     resets is sorted by clock name (stably: the writes of one clock keep their order). Nothing
     else in the queue moves.
     """
@@ -183,7 +182,8 @@ class Model:
         Integration time step.
     record : dict, optional
         Variable name -> locations (``"all"``, a region name, ``(section, x)`` tuples, compartment
-        indices or a mask). Default: ``{"v": 0}`` (the soma, or the root compartment).
+        indices or a mask). Default: ``{"v": 0}`` (the soma, or the root compartment). ``v`` at a
+        section-end node (x = 0 or 1) comes as ``v_node`` too (:func:`~.plan.node_voltages`).
     record_dt : Quantity, optional
         Sampling interval of the recordings (a multiple of `dt`; default `dt`).
     backend : {"cpp_standalone", "runtime"}
@@ -207,6 +207,11 @@ class Model:
         section and a branch-point system; also used whenever ``openmp_threads`` > 0, where its
         section loops run in parallel). Both solve the same linear system; the runtime backend
         always uses Brian2's.
+    check_states : bool
+        Check every 0.1 ms that states stay physical (:mod:`dendrites.guard`; default on).
+    time_stepping : {"backward-euler", "crank-nicolson"}
+        Backward Euler (first order, default) or Crank-Nicolson (second order in dt, NEURON's
+        ``secondorder``; Hines solver only, see :mod:`dendrites.hines`).
 
     Raises
     ------
@@ -219,6 +224,8 @@ class Model:
     -----
     SpikeMergeWarning
         When run, if two spikes of one source fall in one time step (delivered as one event).
+    TimeStepWarning
+        dt longer than the fastest time constant of a gate or pool (:mod:`dendrites.timesteps`).
 
     Examples
     --------
@@ -240,6 +247,8 @@ class Model:
         openmp_threads: int = 0,
         rate_tables: bool = False,
         cable_solver: str = "hines",
+        time_stepping: str = "backward-euler",
+        check_states: bool = True,
     ):
         if backend not in BACKENDS:
             hint = did_you_mean(backend, BACKENDS)
@@ -263,6 +272,8 @@ class Model:
             sparse_threshold,
             rate_tables,
             cable_solver,
+            time_stepping,
+            check_states,
         )
         self.plan = Plan(cell, *self._plan_args)
         self.directory: Path | None = None  # a build slot, taken when first built
@@ -306,9 +317,16 @@ class Model:
             clock=clock,
             name="neuron",
             namespace=namespace,
+            events={"nonphysical": plan.guard.condition()} if plan.guard else None,
         )
+        if plan.guard is not None:  # v at each check; the first bad check of each compartment
+            every = plan.guard.snapshot_interval(plan.dt)  # None: the simulation's clock
+            snap = every and b2.Clock(dt=every * b2.second, name="guard_clock")
+            neuron.run_regularly("v_prev = v", None, snap, "before_groups", name="guard_snapshot")
+            neuron.run_on_event("nonphysical", plan.guard.statements())
+        _set_geometry(neuron, morph)
         if plan.cable_solver == "hines":
-            use_hines(neuron)
+            use_hines(neuron, crank_nicolson=plan.time_stepping == "crank-nicolson")
         objects = {"neuron": neuron, "clock": clock, "spike_ta": spike_ta, "clamp_ta": clamp_ta}
         extra = []
         # sparse channel gate groups
@@ -345,6 +363,9 @@ class Model:
                         **pre,
                     )
                 )
+            if plan.guard is not None and ch.name in plan.guard.channel_flags:
+                flag = plan.guard.channel_flags[ch.name]  # bit k: state k out of bounds
+                summed.append(b2.Equations(f"guard_{ch.name}_post = {flag} : 1 (summed)"))
             feed = b2.Synapses(
                 gates,
                 neuron,
@@ -379,6 +400,9 @@ class Model:
                     + b2.Equations("w : siemens (constant)")
                     + b2.Equations("gsum__ = g : siemens (summed)", gsum__=f"g_{rname}_post")
                 )
+                if plan.guard is not None and rname in plan.guard.receptor_flags:
+                    flag = plan.guard.receptor_flags[rname]  # synapses with states out of bounds
+                    model += b2.Equations(f"guard_{rname}_post = {flag} : 1 (summed)")
                 syn = b2.Synapses(
                     src,
                     neuron,
@@ -394,13 +418,6 @@ class Model:
                 syn.pre.order = 1
                 objects[f"syn_{rname}"] = syn
                 extra.append(syn)
-        # divergence flag, checked every 1 ms of biological time
-        neuron.run_regularly(
-            f"bad = bad + 1 - int(abs(v) < {_V_LIMIT}*volt)",
-            dt=max(plan.dt, 1e-3) * b2.second,
-            when="end",
-            name="divergence",
-        )
         # monitors
         monitors = {}
         neuron_vars = [v for v in plan.record if plan.monitor_owner(v) == "neuron"]
@@ -437,7 +454,7 @@ class Model:
         if self.backend == "cpp_standalone":
             b2.device.apply_run_args()
         neuron.v = "v0"
-        for cp in plan.channels:
+        for cp in ions.initial_order(plan.channels):  # concentrations before the gates
             target = objects[f"gates_{cp.channel.name}"] if cp.sparse else neuron
             names = {} if cp.sparse else cp.local
             for state, expr in cp.channel.initial.items():
@@ -495,7 +512,9 @@ class Model:
 
     def _neuron_equations(self, namespace: dict):
         plan = self.plan
-        eqs = b2.Equations("v0 : volt (constant)\nbad : 1")
+        eqs = b2.Equations("v0 : volt (constant)")
+        if plan.guard is not None:  # the state checks' variables (dendrites.guard)
+            eqs += b2.Equations(plan.guard.neuron_equations())
         im_terms = []
         for cp in plan.channels:
             ch = cp.channel
@@ -523,11 +542,12 @@ class Model:
                     eqs += b2.Equations(
                         f"I__ = ({cur.conductance})*(E__ - v) : amp/meter**2",
                         I__=iname,
-                        E__=cp.local[cur.reversal],
+                        E__=cp.local.get(cur.reversal, cur.reversal),  # or eca, ek...
                         **{k: val for k, val in cp.local.items() if k != cur.reversal},
                     )
                 im_terms.append(iname)
         eqs += b2.Equations(f"Im = {' + '.join(im_terms)} : amp/meter**2")
+        eqs += b2.Equations(ions.ion_current_equations(c.channel for c in plan.channels))
         point_terms = []
         for rname, rp in plan.receptors.items():
             rec = rp.receptor
@@ -648,8 +668,8 @@ class Model:
         ------
         StructureError
             If `cell` has another structure (a :class:`ParameterError`).
-        DivergenceError
-            If the membrane potential became non-finite or exceeded 2 V somewhere.
+        NonPhysicalStateError
+            A state left its physical range (a :class:`DivergenceError`; :mod:`dendrites.guard`).
         """
         from .results import to_dataset
 
@@ -674,8 +694,12 @@ class Model:
                 self._timed = True
                 with contextlib.suppress(OSError):
                     (self.directory / RUN_SECONDS).write_text(f"{time.perf_counter() - t0:.4f}\n")
-        data = self._collect(cell)
-        return to_dataset(self, cell, data, vals)
+        ds = to_dataset(self, cell, self._collect(cell), vals)
+        if self._violation is not None:  # raised with the recordings before the bad step
+            err, self._violation = self._violation, None
+            err.dataset = ds.isel(time=ds.time.values < (err.time - 0.5 * self.plan.dt) * 1e3)
+            raise err
+        return ds
 
     def _unbuilt(self, vals) -> dict:
         """The values of `vals` that the compiled project does not hold as they are."""
@@ -712,10 +736,15 @@ class Model:
         self._last_results = self.directory / results
 
     def _collect(self, cell: Cell) -> dict:
-        """Read monitors into numpy arrays, check for divergence, clean up the results folder."""
+        """Read monitors into numpy arrays and the state checks, clean up the results folder."""
         plan = self.plan
         objs = self._objects
-        bad = np.asarray(objs["neuron"].bad[:])
+        guard = plan.guard
+        names = guard.recorded() if guard else ()
+        found = {n: np.asarray(getattr(objs["neuron"], n)[:]) for n in names}  # before rmtree
+        self._violation = guard.violation(found, plan.morph, plan.dt) if guard else None
+        if self._violation is None:  # the guard names the first bad check, with the time
+            ions.check_run(objs["neuron"], plan)  # a negative or NaN cai: ConcentrationError
         data = {"time": None, "vars": {}}
         for owner, (mon, union) in objs["monitors"].items():
             data["time"] = np.asarray(mon.t / b2.second)
@@ -729,45 +758,38 @@ class Model:
                 data["vars"][var] = (arr, union, _unit_str(vals))
         if self.backend == "cpp_standalone" and getattr(self, "_last_results", None):
             shutil.rmtree(self._last_results, ignore_errors=True)
-        nonfinite = [k for k, (a, _u, _s) in data["vars"].items() if not np.all(np.isfinite(a))]
-        if bad.any() or nonfinite:
-            # the compartment flagged at the most checks is where it started
-            comp = int(np.argmax(bad)) if bad.any() else None
-            if comp is None:
-                var = nonfinite[0]
-                arr, union, _ = data["vars"][var]
-                comp = int(union[np.flatnonzero(~np.all(np.isfinite(arr), axis=0))[0]])
-            table = plan.morph.compartments
-            where = (
-                f"compartment {comp} (section {table.section[comp]!r}, region "
-                f"{table.region[comp]}, {table.distance[comp]:.1f} um from the soma)"
-            )
-            raise DivergenceError(
-                plan.dt * b2.second, where, f"|v| exceeded {_V_LIMIT} V or became NaN"
-            )
         return data
 
 
 def _brian_morphology(morph):
-    """Brian2 morphology from our description.
-
-    Sections are given by compartment lengths (along the traced path) and diameters, not by
-    coordinates: Brian2 would take the chords between points as lengths and lose the membrane of
-    curvy dendrites. Coordinates stay in the compartment table (and in every Dataset).
+    """Brian2 morphology from our description (lengths along the traced path, a ``Soma`` of the
+    same area); its geometry is then replaced by the compartment table's (:func:`_set_geometry`).
     """
     built = {}
     root = None
     table = morph.compartments
     for sec in morph.sections:
-        if sec.region == "soma" and sec.parent is None:
-            obj = b2.Soma(diameter=sec.points[0, 3] * b2.um)
+        sl = morph.compartment_slice(sec.name)
+        if sec.region == "soma" and sec.parent is None and sec.n == 1:
+            obj = b2.Soma(diameter=np.sqrt(table.area[sl.start] / np.pi) * b2.um)
         else:
             pts = morph.resampled_points(sec.name)
-            lengths = table.length[morph.compartment_slice(sec.name)]
-            obj = b2.Section(n=sec.n, diameter=pts[:, 3] * b2.um, length=lengths * b2.um)
+            obj = b2.Section(n=sec.n, diameter=pts[:, 3] * b2.um, length=table.length[sl] * b2.um)
         built[sec.name] = obj
         if sec.parent is None:
             root = obj
         else:
             built[sec.parent].children.add(sec.name, obj)
     return root
+
+
+def _set_geometry(neuron, morph) -> None:
+    """Give the SpatialNeuron the membrane areas and axial resistances of the compartment table
+    (integrated over every 3-D point; :mod:`dendrites.morphology.geometry`), the single source of
+    truth that :mod:`dendrites.electrotonic` uses too. Brian2's ``r_length_1`` (``r_length_2``)
+    is the length whose ratio to Ri is the conductance from the centre to the start (end):
+    ``1 / ra_proximal`` (``1 / ra_distal``); a soma's is 1 cm (``geometry.SOMA_LINK``)."""
+    table = morph.compartments
+    neuron.area_ = table.area * 1e-12
+    neuron.r_length_1_ = 1e-6 / table.ra_proximal
+    neuron.r_length_2_ = 1e-6 / table.ra_distal

@@ -27,9 +27,10 @@ from brian2.units import Hz, cm, mV, ohm, second, siemens, uF
 from brian2.units.fundamentalunits import Quantity, get_unit
 
 from . import mechanisms as mech
+from .densities import evaluate_density
 from .errors import ParameterError, PlacementError, did_you_mean
 from .mechanisms.base import Channel, Receptor
-from .morphology import Morphology
+from .morphology import Morphology, Site
 from .quantities import as_array, as_float
 from .stimuli import Waveform
 
@@ -89,11 +90,32 @@ class SynapseGroup:
 
 @dataclass
 class Electrode:
-    """A current clamp at one compartment."""
+    """A current clamp at one compartment, or at a section-end node.
+
+    Attributes
+    ----------
+    compartment : int
+        The compartment it injects into (at a node: the one containing the location).
+    waveform : Waveform
+    label : str
+    site : Site or None
+        At a section-end node (``(section, 0)`` or ``(section, 1)``), the node: its current goes
+        into the node's neighbouring compartments in the proportions ``site.weights``, which is
+        exact (the node has no membrane; see :mod:`dendrites.morphology.sites`). None otherwise.
+    """
 
     compartment: int
     waveform: Waveform
     label: str = ""
+    site: Site | None = None
+
+    @property
+    def split(self) -> list[tuple[int, float]]:
+        """``(compartment, fraction of the current)`` pairs."""
+        if self.site is None or self.site.node is None:
+            return [(int(self.compartment), 1.0)]
+        pairs = zip(self.site.neighbours, self.site.weights, strict=True)
+        return [(int(k), float(w)) for k, w in pairs]
 
 
 def _locations(morph: Morphology, at, name: str = "at") -> np.ndarray:
@@ -199,9 +221,12 @@ class Cell:
         where : None, str, sequence of str, or callable
             Region(s) or a predicate on the compartment table (e.g.
             ``lambda c: c.distance > 300``); None means everywhere.
-        **params : Quantity
+        **params : Quantity or callable
             Parameter values in the selected compartments; unspecified ones keep their defaults.
-            Densities are zero (channel absent) outside every region it was inserted in.
+            Densities are zero (channel absent) outside every region it was inserted in. A
+            value may be a function of position (:mod:`dendrites.densities`: ``exponential``,
+            ``step``, ``linear``, ``sigmoid``, or any function of the path distance from the
+            soma in um), evaluated at every selected compartment's centre.
 
         Returns
         -------
@@ -238,7 +263,12 @@ class Cell:
             unit = _unit_of(default)
             if pname in params:
                 sign = "nonnegative" if pname in channel.densities else "any"
-                val = as_float(params[pname], unit, pname, sign)
+                shown = getattr(channel, "display_units", {}).get(pname)
+                if callable(params[pname]):  # a function of position (dendrites.densities)
+                    table = self.morphology.compartments
+                    val = evaluate_density(params[pname], table, mask, pname, unit, sign)
+                else:
+                    val = as_float(params[pname], unit, pname, sign, display=shown)
             elif pname in channel.densities:
                 val = float(np.asarray(default / unit))
             else:
@@ -266,7 +296,9 @@ class Cell:
             Name of the group (unique in the cell).
         at : location or sequence of locations
             ``(section, x)`` tuples, compartment indices, or a boolean mask (see
-            :meth:`Morphology.locate`, :meth:`Morphology.at_distance`).
+            :meth:`Morphology.locate`, :meth:`Morphology.at_distance`). A synapse needs
+            membrane: at x = 0 or 1 (a section-end node) it goes to the compartment containing
+            x (:meth:`Morphology.locate`), half a compartment from the node.
         receptors : mapping or sequence of pairs
             Receptor (or its name) -> weight (peak conductance, siemens; a scalar or one per site).
         spikes : Quantity array, or list of Quantity arrays
@@ -341,13 +373,20 @@ class Cell:
 
     # ------------------------------------------------------------------ electrodes
     def add_current_clamp(self, at, waveform: Waveform, label: str = "") -> Electrode:
-        """Inject a current (a :mod:`dendrites.stimuli` waveform) at one location."""
+        """Inject a current (a :mod:`dendrites.stimuli` waveform) at one location: a compartment,
+        or ``(section, x)``; x = 0 and x = 1 are the nodes at the section's ends (NEURON's
+        ``sec(0)``, ``sec(1)``; :meth:`Morphology.site`)."""
         if not isinstance(waveform, Waveform):
             raise ParameterError("waveform", f"expected a Step, Ramp or EPSCWave, got {waveform!r}")
+        site = None
+        if isinstance(at, tuple) and len(at) == 2 and isinstance(at[0], str):
+            site = self.morphology.site(at[0], at[1])
         comps = _locations(self.morphology, at, "at")
         if len(comps) != 1:
             raise PlacementError("a current clamp sits at exactly one location")
-        el = Electrode(int(comps[0]), waveform, label or f"electrode{len(self.electrodes)}")
+        label = label or f"electrode{len(self.electrodes)}"
+        node = site if site is not None and site.node is not None else None
+        el = Electrode(int(comps[0]) if node is None else site.compartment, waveform, label, node)
         self.electrodes.append(el)
         return el
 
@@ -386,7 +425,9 @@ class Cell:
                 for name, g in self.synapses.items()
             },
             "electrodes": [
-                {"compartment": e.compartment, **e.waveform.describe()} for e in self.electrodes
+                {"compartment": e.compartment, **e.waveform.describe()}
+                | ({"site": e.site.label} if e.site is not None else {})
+                for e in self.electrodes
             ],
         }
 

@@ -13,15 +13,19 @@ from collections.abc import Iterable
 __all__ = [
     "BuildError",
     "CacheWarning",
+    "ConcentrationError",
     "DendritesError",
     "DendritesWarning",
     "DivergenceError",
+    "MorphologyFileError",
+    "NonPhysicalStateError",
     "ParameterError",
     "PlacementError",
     "ResultsError",
     "SWCError",
     "SpikeMergeWarning",
     "StructureError",
+    "TimeStepWarning",
     "did_you_mean",
 ]
 
@@ -51,17 +55,20 @@ class StructureError(ParameterError):
     synapse sites, electrodes) than the one the model was built for."""
 
 
-class SWCError(DendritesError, ValueError):
-    """A malformed SWC file. The message names the file and the line.
+class MorphologyFileError(DendritesError, ValueError):
+    """A morphology file (SWC, Neurolucida ASC, H5) that cannot be used: unreadable, malformed,
+    an unsupported format, or a cell that is not a tree with a soma. The message names the file
+    and the line (or, where a format has no lines, the section and point).
 
     Parameters
     ----------
     path : str
         The file that was read.
     line : int or None
-        1-based line number of the offending record (None for whole-file problems).
+        1-based line number of the offending record (None for whole-file problems or formats
+        without lines).
     message : str
-        What is wrong with that line.
+        What is wrong there.
     """
 
     def __init__(self, path: str, line: int | None, message: str):
@@ -69,6 +76,11 @@ class SWCError(DendritesError, ValueError):
         self.line = line
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {message}")
+
+
+class SWCError(MorphologyFileError):
+    """A malformed SWC file. The message names the file and the line (see
+    :class:`MorphologyFileError`, which catches it too)."""
 
 
 class PlacementError(DendritesError, ValueError):
@@ -95,6 +107,74 @@ class DivergenceError(DendritesError, RuntimeError):
             text += f": {message}"
         text += "; reduce dt or check the parameters of the mechanisms there"
         super().__init__(text)
+
+
+class ConcentrationError(DendritesError, RuntimeError):
+    """An ion concentration (``cai``) became negative or non-finite during a run.
+
+    Parameters
+    ----------
+    variable : str
+        The ion variable (``"cai"``).
+    location : str
+        The compartment where it was found (index, section, region, distance).
+    value : float
+        Its value there, in mM.
+    """
+
+    def __init__(self, variable: str, location: str, value: float, message: str = ""):
+        self.variable = variable
+        self.location = location
+        self.value = value
+        text = f"{variable} became non-physical ({value:g} mM) at {location}"
+        super().__init__(f"{text}: {message}" if message else text)
+
+
+class NonPhysicalStateError(DivergenceError):
+    """A state left its physical range during a run (:mod:`dendrites.guard`): the membrane
+    potential beyond +/-200 mV, a gating variable outside [0, 1], a negative concentration, a
+    non-finite conductance.
+
+    Raised after the run; the message names the time, the compartment (section, x) and the last
+    sane values.
+
+    Attributes
+    ----------
+    dt : brian2.Quantity
+        The time step.
+    time : float
+        Time (seconds) of the first check (every 0.1 ms, or every step) that found a value
+        out of its range.
+    compartment : int
+        Flat index of the first compartment that left it.
+    location : str
+        The compartment's section, x, region and distance from the soma.
+    dataset : xarray.Dataset or None
+        The recordings before `time` (set by the backend): nothing computed is
+        lost.
+    """
+
+    def __init__(
+        self, dt, time: float, compartment: int, where: str, what: str, last_sane: str,
+        n_flagged: int = 1,
+    ):  # fmt: skip
+        self.time = time
+        self.compartment = compartment
+        self.dataset = None
+        self.dt = dt
+        self.location = where
+        others = (
+            f"; {n_flagged - 1} other compartment(s) left their range at that check or later"
+            if n_flagged > 1
+            else ""
+        )
+        RuntimeError.__init__(
+            self,
+            f"non-physical state (dt = {dt}) at t = {time * 1e3:.6g} ms in {where}: {what}. "
+            f"Last sane values: {last_sane}{others}. Reduce dt or check the parameters of the "
+            "mechanisms there; the recordings before that time are in this error's "
+            "`dataset`, and check_states=False turns the check off",
+        )
 
 
 class BuildError(DendritesError, RuntimeError):
@@ -130,6 +210,13 @@ class SpikeMergeWarning(DendritesWarning):
     """Two presynaptic spikes of one source fall in the same time step and are delivered as one
     event (the synapse sees one weight, not two). The message names the synapse group, the source
     (its site and compartment) and the time."""
+
+
+class TimeStepWarning(DendritesWarning):
+    """dt is longer than the fastest time constant of a state of the model (a gate where it moves,
+    a concentration pool's decay): the integration stays stable but does not resolve it. The
+    message names the channel, the state, the time constant and the bound
+    (:mod:`dendrites.timesteps`)."""
 
 
 def did_you_mean(name, options: Iterable) -> str:

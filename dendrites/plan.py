@@ -21,6 +21,11 @@ Two checks happen here, before anything is built:
   (:attr:`~dendrites.mechanisms.Receptor.max_dt`); a plan whose dt exceeds it over the membrane
   potentials the cell can reach (:func:`voltage_range`) is refused with a
   :class:`~dendrites.errors.ParameterError` that names dt and the bound.
+* The channels' states (gates, concentration pools) are checked the same way by
+  :mod:`dendrites.timesteps`: refused beyond an explicit method's stability bound, a
+  :class:`~dendrites.errors.TimeStepWarning` where dt outruns a state's time constant. A plan
+  also holds the checks every run makes on its states (:attr:`Plan.guard`,
+  :mod:`dendrites.guard`).
 """
 
 from __future__ import annotations
@@ -36,13 +41,17 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
 
 from .cell import Cell
 from .errors import ParameterError, PlacementError, SpikeMergeWarning, did_you_mean
+from .guard import Guard
+from .mechanisms import ions
 from .mechanisms.base import Channel, Receptor
 from .quantities import as_float
+from .timesteps import check_time_step
 
 __all__ = [
     "BITS_PER_COLUMN",
     "CABLE_SOLVERS",
     "PHYSIOLOGICAL_RANGE",
+    "TIME_STEPPING",
     "ChannelPlan",
     "Plan",
     "ReceptorPlan",
@@ -50,11 +59,15 @@ __all__ = [
     "fed_name",
     "group_states",
     "n_spike_columns",
+    "node_voltages",
     "values",
     "voltage_range",
 ]
 
 CABLE_SOLVERS = ("hines", "brian2")
+#: Time stepping of the cable: backward Euler (first order, default) or Crank-Nicolson (second
+#: order, NEURON's ``secondorder``; the Hines cable step only, see :mod:`dendrites.hines`).
+TIME_STEPPING = ("backward-euler", "crank-nicolson")
 
 #: Spike sources packed into one float64 column of the spike table (exact integers < 2**52).
 BITS_PER_COLUMN = 52
@@ -103,14 +116,27 @@ class Plan:
         Whether tabulatable rate functions are looked up in tables.
     cable_solver : {"hines", "brian2"}
         The cable step of a C++ standalone build.
+    time_stepping : {"backward-euler", "crank-nicolson"}
+        Time stepping of the cable (Crank-Nicolson needs ``cable_solver="hines"``).
+    check_states : bool
+        Check every 0.1 ms that the membrane potential, gates, concentrations and summed
+        conductances stay physical (:mod:`dendrites.guard`; the checks are :attr:`guard`, None
+        when off).
 
     Raises
     ------
     ParameterError
-        An unknown solver, a bad dt, duration or record_dt, an unknown recorded variable, or a dt
-        above the stability bound of a receptor (see :func:`check_receptor_steps`).
+        An unknown solver or time stepping, Crank-Nicolson without the Hines solver, a bad dt,
+        duration or record_dt, an unknown recorded variable, or a dt
+        above the stability bound of a receptor (see :func:`check_receptor_steps`) or of a
+        channel integrated with an explicit method (:func:`dendrites.timesteps.check_time_step`).
     PlacementError
         A channel with events inserted nowhere, or a recording where a sparse channel is absent.
+
+    Warns
+    -----
+    TimeStepWarning
+        dt longer than the fastest time constant of a gate where it moves, or of a pool.
     """
 
     def __init__(
@@ -123,6 +149,8 @@ class Plan:
         sparse_threshold: float,
         rate_tables: bool = False,
         cable_solver: str = "hines",
+        time_stepping: str = "backward-euler",
+        check_states: bool = True,
     ):
         self.rate_tables = bool(rate_tables)
         if cable_solver not in CABLE_SOLVERS:
@@ -130,6 +158,18 @@ class Plan:
             known = f"Known: {CABLE_SOLVERS}"
             raise ParameterError("cable_solver", f"unknown {cable_solver!r}{hint} {known}")
         self.cable_solver = cable_solver
+        if time_stepping not in TIME_STEPPING:
+            hint = did_you_mean(time_stepping, TIME_STEPPING)
+            known = f"Known: {TIME_STEPPING}"
+            raise ParameterError("time_stepping", f"unknown {time_stepping!r}{hint} {known}")
+        if time_stepping == "crank-nicolson" and cable_solver != "hines":
+            raise ParameterError(
+                "time_stepping",
+                "'crank-nicolson' needs the package's Hines cable step (backend "
+                "'cpp_standalone', openmp_threads=0, cable_solver='hines'); Brian2's own cable "
+                "solver, used otherwise, steps by backward Euler only",
+            )
+        self.time_stepping = time_stepping
         self.dt = as_float(dt, b2.second, "dt", "positive")
         self.duration = as_float(duration, b2.second, "duration", "positive")
         if self.dt > self.duration:
@@ -148,11 +188,15 @@ class Plan:
         n = self.morph.n_compartments
         # channels
         self.channels: list[ChannelPlan] = []
+        ions.check_ions(cell.channels.values(), self.morph.compartments)
+        # ion-coupled channels stay in the neuron, where the ion's sums and pools live
+        dense = ions.dense_channels(s.channel for s in cell.channels.values())
         for state in cell.channels.values():
             present = state.present
             frac = present.mean() if n else 0.0
             # a channel with events (threshold) always lives in its own group
             sparse = bool(0 < frac < sparse_threshold) or bool(state.channel.threshold and frac)
+            sparse = sparse and state.channel.name not in dense
             if state.channel.threshold and not frac:
                 raise PlacementError(
                     f"channel {state.channel.name!r} fires events (it has a threshold) but its "
@@ -183,12 +227,16 @@ class Plan:
                 plan.groups.append((gname, start, len(plan.sources)))
         # electrodes: one TimedArray column per distinct compartment (column 0 = no electrode)
         self.electrode_cols: dict[int, int] = {}
-        for el in cell.electrodes:
-            self.electrode_cols.setdefault(el.compartment, len(self.electrode_cols) + 1)
-        # recordings
+        for el in cell.electrodes:  # an electrode at a node feeds its neighbours
+            for comp, _w in el.split:
+                self.electrode_cols.setdefault(comp, len(self.electrode_cols) + 1)
+        # recordings; v at section-end nodes (``(section, 0 or 1)``) is derived after the run
+        self.node_sites: dict = {}  # label -> Site
         self.record = self._record_spec(cell, record)
+        self.guard = Guard(self) if check_states else None
         self.key = self._key(cell, sparse_threshold)
         check_receptor_steps(cell, self)
+        self.timescales = check_time_step(cell, self)  # refuses or warns (dendrites.timesteps)
 
     @staticmethod
     def _local_names(ch: Channel) -> dict[str, str]:
@@ -197,6 +245,7 @@ class Plan:
             names |= set(b2.Equations(ch.equations).names)
         names.discard("v")
         names.discard("t")
+        names -= {*ch.reads, *ch.writes}  # ion variables are shared, not suffixed
         return {nm: f"{nm}_{ch.name}" for nm in sorted(names)}
 
     def monitor_owner(self, var: str) -> str:
@@ -216,8 +265,9 @@ class Plan:
             raise ParameterError("record", "give a dict: variable name -> locations")
         known = {"v", "Im"}
         for cp in self.channels:
-            known |= {f"{s}_{cp.channel.name}" for s in cp.channel.states}
+            known |= {cp.local.get(s, s) for s in cp.channel.states}
             known |= {f"I_{c.name}_{cp.channel.name}" for c in cp.channel.currents}
+        known |= ions.recordable(cp.channel for cp in self.channels)
         for rname in self.receptors:
             known |= {f"g_{rname}", f"I_{rname}"}
         if self.electrode_cols:
@@ -233,6 +283,10 @@ class Plan:
                 idx = np.flatnonzero(self.morph.select(where))
             else:
                 idx = _locations(self.morph, where, f"record[{var!r}]")
+            if var == "v":  # section-end nodes: their neighbours are recorded (see node_voltages)
+                for site in _node_sites(self.morph, where):
+                    self.node_sites.setdefault(site.label, site)
+                    idx = np.union1d(idx, site.neighbours)
             for cp in self.channels:
                 if cp.sparse and var in group_states(cp.channel):
                     missing = np.setdiff1d(idx, cp.idx)
@@ -250,6 +304,9 @@ class Plan:
         for sec in morph.sections:
             h.update(json.dumps([sec.name, sec.region, sec.parent, sec.n]).encode())
             h.update(np.ascontiguousarray(morph.resampled_points(sec.name)).tobytes())
+        table = morph.compartments  # the geometry the build holds (every 3-D point counts)
+        for arr in (table.area, table.ra_proximal, table.ra_distal):
+            h.update(np.ascontiguousarray(arr).tobytes())
         for cp in self.channels:
             ch = cp.channel
             h.update(
@@ -265,6 +322,8 @@ class Plan:
                         ch.reset,
                         ch.tables if self.rate_tables else None,
                         cp.sparse,
+                        ch.reads,
+                        ch.writes,
                     )
                 ).encode()
             )
@@ -296,13 +355,73 @@ class Plan:
                     self.record_dt,
                     sparse_threshold,
                     self.cable_solver,
+                    self.time_stepping,
                 )
             ).encode()
         )
+        h.update(self.guard.key().encode() if self.guard is not None else b"unguarded")
         for var, idx in sorted(self.record.items()):
             h.update(var.encode() + idx.tobytes())
         h.update(b2.__version__.encode())
         return h.hexdigest()[:16]
+
+
+def _node_sites(morph, where) -> list:
+    """The section-end nodes among the ``(section, x)`` items of a location spec."""
+    items = [where] if isinstance(where, tuple) else where
+    if isinstance(where, str | np.ndarray) or not isinstance(items, list | tuple):
+        return []
+    out = []
+    for item in items:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            site = morph.site(item[0], item[1])
+            if site.node is not None:
+                out.append(site)
+    return out
+
+
+def node_voltages(cell: Cell, plan: Plan, v: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The membrane potential at the recorded section-end nodes (``plan.node_sites``).
+
+    A node has no membrane, so at the end of every step ``v_node = sum_k w_k v_k + Ri ra I``
+    (:mod:`dendrites.morphology.sites`), ``I`` being the current the electrodes at that node
+    injected during the step (backward Euler). With Crank-Nicolson, ``v(t + dt) = 2 v(t + dt/2) -
+    v(t)`` makes that term ``J_{k+1} = 2 I_k - J_k`` (J = 0 at the start). Exact, not
+    interpolated.
+
+    Parameters
+    ----------
+    v : ndarray (samples, len(idx))
+        Recorded potentials (volt) of compartments `idx` (the nodes' neighbours among them).
+
+    Returns
+    -------
+    ndarray (samples, len(plan.node_sites))
+        Volt.
+    """
+    step = round(plan.record_dt / plan.dt)
+    steps = np.arange(plan.n_steps + 1)
+    cn = getattr(plan, "time_stepping", "backward-euler") == "crank-nicolson"
+    t = (steps + (0.5 if cn else 0.0)) * plan.dt
+    out = np.zeros((v.shape[0], len(plan.node_sites)))
+    for c, site in enumerate(plan.node_sites.values()):
+        cols = np.searchsorted(idx, site.neighbours)
+        out[:, c] = v[:, cols] @ site.weights
+        current = np.zeros(len(steps))
+        for el in cell.electrodes:
+            if el.site is not None and el.site.node == site.node:
+                current += el.waveform.sample(t)
+        if not current.any():
+            continue
+        drop = np.zeros(len(steps))  # the term at the end of step k - 1, i.e. at sample k
+        if cn:
+            for k in range(1, len(steps)):
+                drop[k] = 2 * current[k - 1] - drop[k - 1]
+        else:
+            drop[1:] = current[:-1]
+        drop = drop[::step][: v.shape[0]]
+        out[: len(drop), c] += cell.Ri * 1e6 * site.ra * drop
+    return out
 
 
 def n_spike_columns(n_sources: int) -> int:
@@ -362,10 +481,15 @@ def values(cell: Cell, plan: Plan) -> dict[tuple[str, str], np.ndarray]:
     if plan.n_sources:
         vals[("spike_ta", "values")] = _spike_table(cell, plan)
     if plan.electrode_cols:
-        t = np.arange(plan.n_steps + 1) * plan.dt
+        # sampled where each step's linear system is centred: its start (backward Euler) or its
+        # middle (Crank-Nicolson; the same values for steps that switch on the time grid)
+        offset = 0.5 if plan.time_stepping == "crank-nicolson" else 0.0
+        t = (np.arange(plan.n_steps + 1) + offset) * plan.dt
         clamp = np.zeros((plan.n_steps + 1, len(plan.electrode_cols) + 1))
         for el in cell.electrodes:
-            clamp[:, plan.electrode_cols[el.compartment]] += el.waveform.sample(t)
+            wave = el.waveform.sample(t)
+            for comp, w in el.split:
+                clamp[:, plan.electrode_cols[comp]] += w * wave
         vals[("clamp_ta", "values")] = clamp
     return vals
 
@@ -460,10 +584,10 @@ def voltage_range(cell: Cell, times: np.ndarray | None = None) -> tuple[float, f
         if not present.any():
             continue
         for cur in state.channel.currents:
-            if cur.ohmic:
+            if cur.ohmic and cur.reversal in state.values:
                 e = state.values[cur.reversal][present]
                 levels += [e.min(), e.max()]
-            else:
+            else:  # a current source, or a reversal that moves (Nernst)
                 bounded = False
     for group in cell.synapses.values():
         for rec, _w in group.receptors.values():

@@ -35,9 +35,10 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+
+from .paths import atomic_path
 
 __all__ = [
     "PRESENTATION",
@@ -55,7 +56,7 @@ __all__ = [
 #: lines and print, and a stored result never passes through them (a study's ``plot`` and the
 #: gallery are redrawn from the stored Dataset at every run; the command line only chooses which
 #: studies run and where, never a number: sweeps give identical results on any number of workers).
-PRESENTATION = ("plotting.py", "cli.py", "__main__.py", "gallery.py")
+PRESENTATION = ("plotting.py", "shapeplot.py", "cli.py", "__main__.py", "gallery.py")
 
 #: Top-level names of a study script that never affect its stored Dataset: its prose and the
 #: functions evaluated afresh from the stored Dataset at every run.
@@ -241,18 +242,8 @@ def _save_memo(path: Path | None, new: dict[str, str]) -> None:
             memo.update({k: v for k, v in on_disk.items() if k not in memo})
     memo.update(new)
     keep = dict(list(memo.items())[-_MEMO_SIZE:])
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(keep, f, separators=(",", ":"))
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+    with contextlib.suppress(OSError), atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(keep, separators=(",", ":")), encoding="utf-8")
 
 
 def _file_digests(files: list[Path], exclude: Iterable[str] | None) -> list[str]:

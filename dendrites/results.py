@@ -1,8 +1,9 @@
 """Results as labelled `xarray.Dataset`s: schema, parameter hash, provenance, atomic save and load.
 
 Every simulation returns a Dataset with dims ``time`` and ``compartment`` (``trial`` where several),
-compartment coordinates (section, region, path distance, x, y, z, diameter), a ``units`` attribute
-on every variable and coordinate, and provenance in the Dataset's attrs: the cell's full
+compartment coordinates (section, region, path distance, centre x, y, z, diameter, and the ends
+``x0, y0, z0, x1, y1, z1`` of each compartment's piece of the path), a ``units`` attribute on every
+variable and coordinate, and provenance in the Dataset's attrs: the cell's full
 description, a parameter hash, dt, duration, backend, the versions of `dendrites` and Brian2, the
 digest of the package code that computed it and its git commit
 (:mod:`dendrites.provenance`).
@@ -87,6 +88,13 @@ def compartment_coords(morph, index: np.ndarray) -> dict:
     def c(values, units, long_name):
         return ("compartment", np.asarray(values)[index], {"units": units, "long_name": long_name})
 
+    # Where each compartment's piece of the traced path starts and ends (a one-point soma: its
+    # centre): with the centres, enough to draw a stored Dataset's cell (dendrites.shapeplot).
+    ends = np.repeat(np.column_stack([table.x, table.y, table.z]), 2, axis=0).reshape(-1, 2, 3)
+    for s in morph.sections:
+        sl, r = morph.compartment_slice(s.name), morph.resampled_points(s.name)[:, :3]
+        if len(r) == sl.stop - sl.start + 1:
+            ends[sl, 0], ends[sl, 1] = r[:-1], r[1:]
     return {
         "compartment": ("compartment", np.asarray(index, dtype=int), {"long_name": "flat index"}),
         "section": c(table.section.astype(str), "", "section name"),
@@ -96,6 +104,11 @@ def compartment_coords(morph, index: np.ndarray) -> dict:
         "y": c(table.y, "um", "y"),
         "z": c(table.z, "um", "z"),
         "diameter": c(table.diameter, "um", "diameter"),
+        **{
+            f"{axis}{end}": c(ends[:, end, k], "um", f"{axis} at the compartment's {side} end")
+            for end, side in ((0, "proximal"), (1, "distal"))
+            for k, axis in enumerate("xyz")
+        },
     }
 
 
@@ -115,6 +128,17 @@ def to_dataset(model, cell, data: dict, vals: dict | None = None) -> xr.Dataset:
         variables[var] = (("time", "compartment"), full * scale, {"units": shown})
     coords = {"time": ("time", time, {"units": "ms", "long_name": "time"})}
     coords.update(compartment_coords(plan.morph, union))
+    if getattr(plan, "node_sites", None) and "v" in data["vars"]:
+        # v at section-end nodes (sec(0), sec(1)), from their neighbours (exact; plan.py)
+        from .plan import node_voltages
+
+        arr, idx, _unit = data["vars"]["v"]
+        sites = list(plan.node_sites.values())
+        vn = node_voltages(cell, plan, arr, np.asarray(idx))
+        variables["v_node"] = (("time", "node"), vn * 1e3, {"units": "mV"})
+        coords["node"] = ("node", [s.label for s in sites], {"long_name": "section(x)"})
+        coords["node_section"] = ("node", [s.section for s in sites], {"units": ""})
+        coords["node_x"] = ("node", [s.x for s in sites], {"units": "", "long_name": "x"})
     vals = values(cell, plan) if vals is None else vals
     # Ri is passed apart from the values (see Model): hashed here so that it counts
     phash = parameter_hash(plan.key, float(cell.Ri), *[vals[k] for k in sorted(vals)])
@@ -123,6 +147,7 @@ def to_dataset(model, cell, data: dict, vals: dict | None = None) -> xr.Dataset:
         "parameter_hash": phash,
         "structure_key": plan.key,
         "dt_ms": plan.dt * 1e3,
+        "time_stepping": plan.time_stepping,
         "duration_ms": plan.duration * 1e3,
         "record_dt_ms": plan.record_dt * 1e3,
         "backend": model.backend,

@@ -39,14 +39,17 @@ def simulate(
         Brian2 C++ standalone (compiled once per structure and reused) or runtime mode.
     **options
         Passed to :class:`dendrites.backend.Model` (``sparse_threshold``, ``rate_tables``,
-        ``openmp_threads``, ``runtime_target``).
+        ``openmp_threads``, ``runtime_target``, ``cable_solver``, ``time_stepping``:
+        ``"crank-nicolson"`` for second-order time stepping of the cable; ``check_states=False``
+        turns off the checks that stop non-physical states, :mod:`dendrites.guard`).
 
     Returns
     -------
     xarray.Dataset
         Variables with dims ``(time, compartment)``; coordinates ``time`` (ms), ``compartment``
-        (flat index), ``section``, ``region``, ``distance``, ``x``, ``y``, ``z``, ``diameter`` (um);
-        a ``units`` attribute on each; provenance in ``attrs``.
+        (flat index), ``section``, ``region``, ``distance``, ``x``, ``y``, ``z``, ``diameter`` and
+        the compartment's ends ``x0 .. z1`` (um; :func:`dendrites.shapeplot.plot_shape` draws from
+        them); a ``units`` attribute on each; provenance in ``attrs``.
 
     Examples
     --------

@@ -3,7 +3,7 @@ control.
 
 A point neuron has one voltage. A real neuron's dendrites are cables (Rall 1967): current injected
 at one place decays with distance, and a synaptic potential shrinks, slows and broadens on its
-way to the soma. Three panels:
+way to the soma. Panels:
 
 (a) steady-state voltage against path distance for a current injected at the soma and at the tip
     of the apical tuft, with Rall's sealed-end cable prediction along the apical path
@@ -16,6 +16,8 @@ way to the soma. Three panels:
     a number, not tuned away);
 (c) the same synapses on the matched point neuron (same input resistance and membrane time constant
     at the soma, every synapse on the one compartment): every location gives the same EPSP.
+(d-f) the steady states of (a) drawn over the cell's shape (``dendrites.shapeplot.plot_shape``),
+    next to the point neuron, one dot at a single voltage.
 
 Cell: the package's simplified pyramidal cell (``dendrites.morphology.pyramidal``), passive,
 Rm 10 kOhm cm2, Cm 1 uF/cm2, Ri 150 ohm cm, E -70 mV (the passive defaults of
@@ -39,6 +41,7 @@ from dendrites import Cell, morphology
 from dendrites.analysis import epsp_features
 from dendrites.cli import run_script
 from dendrites.electrotonic import point_neuron
+from dendrites.results import compartment_coords
 from dendrites.stimuli import Step
 from dendrites.studies import Claim
 from dendrites.studykit import SharedProgress, cached_base, passive_cell
@@ -53,7 +56,11 @@ CAPTION = (
     "point neuron, one voltage everywhere. (b) EPSP of one 1 nS AMPA synapse placed at "
     "increasing distance along the apical dendrite, at the synapse and at the soma: attenuation. "
     "(c) The EPSP at the soma slows and broadens with distance, while the point neuron (grey) "
-    "gives the same EPSP for every location."
+    "gives the same EPSP for every location. (d, e) The steady state of (a) over the cell's shape "
+    "(seen 30 degrees around the apical axis; line width grows with diameter; I: injection "
+    "site), on one logarithmic colour scale: from the tuft tip, the soma sees a few percent of the "
+    "tip's depolarisation. (f) The point neuron is one compartment: isopotential, the same "
+    "depolarisation for either injection site."
 )
 #: Nothing was chosen after seeing results: the cell, the synapse, the distances and the claims'
 #: targets are those of the study's first version, unchanged since (git log of this file).
@@ -250,9 +257,9 @@ def compute(params: dict, progress) -> xr.Dataset:
         },
         coords={
             "injection": ["soma", "distal"],
-            "compartment": np.arange(morph.n_compartments),
-            "distance": ("compartment", table.distance, {"units": "um"}),
-            "region": ("compartment", table.region.astype(str)),
+            # compartment, section, region, distance and where each compartment lies (x, y, z,
+            # diameter, ends x0 .. z1): enough to draw the cell (dendrites.shapeplot)
+            **compartment_coords(morph, np.arange(morph.n_compartments)),
             "path": path,
             "path_distance": ("path", table.distance[path], {"units": "um"}),
             "path_X": ("path", x_path, {"units": "1", "long_name": "electrotonic distance"}),
@@ -321,7 +328,9 @@ def plot(ds: xr.Dataset):
     from dendrites.plotting import COLORS, panel_label, use_style
 
     use_style()
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), constrained_layout=True)
+    fig = plt.figure(figsize=(13, 9.6), constrained_layout=True)
+    top, bottom = fig.subfigures(2, 1, height_ratios=[4.2, 5.4])
+    axes = top.subplots(1, 3)
     ax = axes[0]
     dist = ds.distance.values
     for inj, color, label in [
@@ -387,7 +396,72 @@ def plot(ds: xr.Dataset):
     ax.set_title("at the soma: smaller, later, broader")
     ax.legend(fontsize=8)
     panel_label(ax, "c")
+    _plot_shapes(ds, bottom)
     return fig
+
+
+def _plot_shapes(ds: xr.Dataset, fig) -> None:
+    """(d, e) the steady state of (a) over the cell's shape, (f) the point neuron: one dot."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    from dendrites.plotting import COLORS, panel_label
+    from dendrites.shapeplot import plot_shape
+
+    axes = fig.subplots(1, 3, width_ratios=[1, 1, 0.8])
+    dep = ds.steady_v - E_LEAK
+    point = float(ds.steady_point_v[0]) - E_LEAK  # the same for either injection site
+    norm = LogNorm(min(float(dep.min()), point), max(float(dep.max()), point))
+    # seen from 30 degrees around the apical axis (y): in the x-y plane the two branches of each
+    # tuft would lie on top of each other (they differ only in z)
+    turn = np.radians(30.0)
+    view = [[np.cos(turn), 0.0, np.sin(turn)], [0.0, 1.0, 0.0]]
+    style = {"norm": norm, "colorbar": False, "width_scale": 1.5, "min_width": 2.0}
+    style["projection"] = view
+    tip = ds.sel(compartment=int(ds.attrs["tip_compartment"]))
+    tip_xy = np.array(view) @ [float(tip.x1), float(tip.y1), float(tip.z1)]
+    sites = {"soma": (0.0, 0.0), "distal": tuple(tip_xy)}
+    for ax, inj, title, letter in [
+        (axes[0], "soma", f"{I_INJ:g} nA at the soma", "d"),
+        (axes[1], "distal", f"{I_INJ:g} nA at the tuft tip", "e"),
+    ]:
+        plot_shape(ds, dep.sel(injection=inj), ax, **style)
+        x, y = sites[inj]
+        ax.annotate(
+            "I",
+            (x, y),
+            xytext=(14, 14),
+            textcoords="offset points",
+            arrowprops={"arrowstyle": "->", "color": COLORS["theory"]},
+            fontweight="bold",
+        )
+        ax.set_title(f"cell, {title}")
+        panel_label(ax, letter)
+    # the point neuron is a sphere with the cell's soma diameter at its place (point_neuron):
+    # the soma compartment's coordinates are its shape
+    ax = axes[2]
+    soma = ds.isel(compartment=[0])
+    plot_shape(soma, np.array([point]), ax, **style)
+    r = float(soma.diameter[0])
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlim(-4 * r, 4 * r)
+    ax.set_ylim(-4 * r, 4 * r)
+    ax.text(
+        0.5,
+        0.93,
+        f"isopotential:\n{point:.1f} mV everywhere,\nfor either injection site",
+        transform=ax.transAxes,
+        ha="center",
+        va="top",
+    )
+    ax.set_title("point neuron")
+    panel_label(ax, "f")
+    mappable = plt.cm.ScalarMappable(norm=norm, cmap=plt.get_cmap())
+    bar = fig.colorbar(
+        mappable, ax=list(axes), label="steady-state depolarisation (mV)", shrink=0.8
+    )
+    ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200) if norm.vmin <= t <= norm.vmax]
+    bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
 
 
 if __name__ == "__main__":

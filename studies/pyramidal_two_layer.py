@@ -26,12 +26,14 @@ under the slow NMDA depolarisation it fires one spike and then stays depolarised
 accommodation), so it cannot report a rate here.
 
 The parameter ``swc`` (a path, e.g. to ``../shared/morphologies/ca1_n120.swc``, a rat CA1
-reconstruction) replaces the simplified morphology: the synapses then go on the ``n_branches``
+reconstruction; any SWC, ASC or H5 file, read by ``morphology.load_morphology`` with NEURON's
+Import3d soma) replaces the simplified morphology: the synapses then go on the ``n_branches``
 terminal sections of ``swc_regions`` at least 60 um long that start within ``swc_distance_um`` of
 the soma (obliques rather than the tuft), evenly spread in path distance. The weights above were
-tuned on the simplified cell (``CALIBRATION``): on ca1_n120 (1,344 compartments, no axon) a
-smoke test of 6 patterns, made once, left the cell silent although its branches reach NMDA
-plateaus (-32 mV with 12, -14 mV with 24 synapses); a reconstruction needs its own weights.
+tuned on the simplified cell (``CALIBRATION``): on ca1_n120 (1,344 compartments with the former
+spherical soma, 1,345 now; no axon) a smoke test of 6 patterns, made once, left the cell silent
+although its branches reach NMDA plateaus (-32 mV with 12, -14 mV with 24 synapses); a
+reconstruction needs its own weights.
 
 Synapses: on each of the 8 oblique branches, 24 sites evenly spaced over the distal 60 % of the
 branch, each with AMPA (0.5 nS, double exponential 0.2/2 ms) and NMDA (0.3 nS, 2/80 ms) receptors;
@@ -246,7 +248,7 @@ def _morphology(params: dict):
         max_length=params["max_compartment_um"] * um,
     )
     if params.get("swc"):
-        morph = morphology.from_swc(params["swc"], **args)
+        morph = morphology.load_morphology(params["swc"], **args)
         where = (params["swc_regions"], params["swc_distance_um"])
         return morph, terminal_branches(morph, params["n_branches"], *where)
     m = params["morphology"]

@@ -22,12 +22,12 @@ def cell() -> Cell:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"Ri": -150 * ohm * cm}, "Ri: must be > 0"),
-        ({"Ri": 150}, "Ri: expected a quantity in units of"),
-        ({"Ri": 150 * mV}, "Ri: expected units of"),
-        ({"Cm": 0 * uF / cm**2}, "Cm: must be > 0"),
+        ({"Ri": -150 * ohm * cm}, "Ri: must be > 0 ohm cm, got -150 ohm cm"),
+        ({"Ri": 150}, r"Ri: expected a quantity in ohm cm \(e\.g\. 150\*ohm\*cm\)"),
+        ({"Ri": 150 * mV}, r"Ri: expected units of ohm cm .*\(units of mV\)"),
+        ({"Cm": 0 * uF / cm**2}, "Cm: must be > 0 uF/cm², got 0 uF/cm²"),
         ({"Cm": float("nan") * uF / cm**2}, "Cm: must be finite"),
-        ({"v_init": -70}, "v_init: expected a quantity"),
+        ({"v_init": -70}, r"v_init: expected a quantity in mV \(e\.g\. -70\*mV\)"),
     ],
 )
 def test_nonphysical_cell_parameters(kwargs, match):
@@ -53,9 +53,9 @@ def test_unknown_mechanism_and_parameter_suggest_the_right_name(cell):
         cell.insert("hhh")
     with pytest.raises(ParameterError, match="did you mean 'gnabar'"):
         cell.insert("hh", gnabr=0.1 * siemens / cm**2)
-    with pytest.raises(ParameterError, match="gnabar: expected units of"):
+    with pytest.raises(ParameterError, match="gnabar: expected units of S/cm²"):
         cell.insert("hh", gnabar=0.1 * mV)
-    with pytest.raises(ParameterError, match="gkbar: must be >= 0"):
+    with pytest.raises(ParameterError, match="gkbar: must be >= 0 S/cm², got -1 S/cm²"):
         cell.insert("hh", gkbar=-1 * siemens / cm**2)
     with pytest.raises(ParameterError, match="did you mean 'soma'"):
         cell.insert("hh", where="sma")

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from dendrites import Cell, morphology, simulate
 from dendrites.electrotonic import input_resistance
 from dendrites.morphology import Morphology, Section
+from dendrites.morphology.geometry import SOMA_LINK
 from dendrites.stimuli import Step
 
 pytestmark = [pytest.mark.standalone, pytest.mark.slow]
@@ -42,10 +43,10 @@ MORPHOLOGIES = Path(__file__).resolve().parents[2] / "shared" / "morphologies"
 
 #: Hines vs Brian2's solver, max |dv| over every compartment and step (mV). Both solve the same
 #: system in double precision. With a spherical soma Brian2's solver loses ~1e-10 of each step's
-#: change at the soma (its 1 m / Ri link to the children cancels in the branch-point system; see
-#: the one-step test), which the HH spikes amplify: measured <= 6.2e-6 mV on the trees with a
-#: soma, 3.9e-7 mV on the reconstructed cell. Without a spherical soma they agree to rounding:
-#: measured <= 4e-9 mV.
+#: change at the soma (its link to the children, 1 m / Ri when measured, 1 cm / Ri since, cancels
+#: in the branch-point system; see the one-step test), which the HH spikes amplify: measured <=
+#: 6.2e-6 mV on the trees with a soma, 3.9e-7 mV on the reconstructed cell (with 1 m). Without
+#: a spherical soma they agree to rounding: measured <= 4e-9 mV.
 TRAJECTORY_TOL = {"soma": 6e-5, "no soma": 5e-8}
 
 
@@ -208,9 +209,10 @@ def backward_euler_system(cell: Cell, dt: float, current: np.ndarray):
 
     Unknowns: the compartments, then one node per section end (where the section's children
     join; no capacitance). Conductances (Brian2's ``r_length_1/2`` over Ri): from a
-    compartment's centre to its start ``pi d_start d_mid / (2 l Ri)``, to its end ``pi d_mid
-    d_end / (2 l Ri)`` (frustum halves; ``l`` the compartment's length), two half-links in series
-    between neighbours; a spherical soma reaches its end node through ``1 m / Ri``. The root's
+    compartment's centre to its start ``1 / (Ri ra_proximal)``, to its end ``1 / (Ri ra_distal)``
+    (the compartment table's; for one frustum ``pi d_start d_mid / (2 l Ri)`` and ``pi d_mid
+    d_end / (2 l Ri)``, ``l`` the compartment's length), two half-links in series between
+    neighbours; a spherical soma reaches its end node through ``1 cm / Ri``. The root's
     start is a sealed end. Row k: ``(C_k/dt + g_k) v_k + sum_links g (v_k - v_nb) = C_k/dt
     v_old_k + g_k E_k + I_k`` with ``C = Cm * area`` and ``g = g_pas * area``.
 
@@ -229,13 +231,17 @@ def backward_euler_system(cell: Cell, dt: float, current: np.ndarray):
     links = []
     for s, sec in enumerate(morph.sections):
         sl = morph.compartment_slice(sec.name)
+        # the compartment table's half-compartment resistances (integrated over every 3-D point;
+        # checked against NEURON in test_geometry.py), as lengths: r = 1 / ra
+        r1, r2 = 1e-6 / table.ra_proximal[sl], 1e-6 / table.ra_distal[sl]
         if sec.region == "soma":
-            r1 = r2 = np.array([1.0])  # 1 m: Brian2's Soma
-        else:
+            np.testing.assert_allclose(r1, 1e-6 / SOMA_LINK)  # 1 cm (Brian2's own Soma: 1 m)
+        elif len(sec.points) == 2:  # one frustum: the closed forms
             d = morph.resampled_points(sec.name)[:, 3] * 1e-6
             length = table.length[sl] * 1e-6
             mid = (d[:-1] + d[1:]) / 2
-            r1, r2 = np.pi / 2 * d[:-1] * mid / length, np.pi / 2 * mid * d[1:] / length
+            np.testing.assert_allclose(r1, np.pi / 2 * d[:-1] * mid / length, rtol=1e-12)
+            np.testing.assert_allclose(r2, np.pi / 2 * mid * d[1:] / length, rtol=1e-12)
         for k in range(1, sec.n):  # neighbours in the section
             g = 1 / (cell.Ri * (1 / r2[k - 1] + 1 / r1[k]))
             links.append((sl.start + k - 1, sl.start + k, g))
@@ -254,9 +260,10 @@ def backward_euler_system(cell: Cell, dt: float, current: np.ndarray):
 def solve_refined(links, diagonal, b) -> tuple[np.ndarray, np.ndarray]:
     """scipy's sparse direct solve of the system, then iterative refinement; returns both.
 
-    The refinement is needed: a spherical soma joins its end node through ``1 m / Ri`` (~1 S),
-    about 1e5 times its ``C/dt``, so on the matrix's diagonal ``C/dt`` keeps only ~3e-11 of its
-    digits and the elimination cancels: spsolve's soma is off by ~5e-10 of the step's change.
+    The refinement is needed: a spherical soma joins its end node through ``1 cm / Ri`` (~1e-2 S),
+    about 1e3 times its ``C/dt`` (1e5 with Brian2's own 1 m), so on the matrix's diagonal
+    ``C/dt`` loses digits and the elimination cancels: spsolve's soma is off by up to 1.7e-11 of
+    the step's change (5e-10 with 1 m).
     The residual, computed link by link as ``g (x_i - x_j)`` (differences of nearly equal
     potentials, exact), does not lose them, and a few corrections through the same LU recover
     the solution to rounding.
@@ -333,7 +340,9 @@ def test_hines_matches_brian2_solver_on_a_reconstructed_cell():
     if not path.exists():
         pytest.skip(f"no reconstructed morphologies here ({MORPHOLOGIES} is absent)")
     Ri, Cm = 100 * ohm * cm, 1 * uF / cm**2
-    morph = morphology.from_swc(path, Ri=Ri, Cm=Cm)
+    # the sphere soma this test's spike count (3) was measured with; from_swc's default is now
+    # Import3d's soma (tests/test_reader.py)
+    morph = morphology.from_swc(path, Ri=Ri, Cm=Cm, soma="sphere")
     tips = list(morph.terminals())
     sites = [(name, 0.7) for name in tips[:: max(1, len(tips) // 6)][:6]]
 

@@ -351,7 +351,8 @@ def test_the_declared_dt_bound_separates_stable_from_unstable_steps():
     """The bound that Model enforces (13.46 us at -90 mV, 1 mM Mg) is where rk4 really breaks:
     with the check switched off, a compartment held at -90 mV keeps the open probability in
     [0, 1] at dt 12.5 us, while at 15 us (11 % above the bound) the open-state/Mg-block mode grows
-    at every step and O (g/w) leaves [0, 1] within 20 ms (measured: 248)."""
+    at every step and O (g/w) leaves [0, 1] within 20 ms (measured: 248): a
+    NonPhysicalStateError, or with the state checks off too, the runaway itself."""
     import dataclasses
 
     from dendrites.errors import ParameterError
@@ -372,7 +373,15 @@ def test_the_declared_dt_bound_separates_stable_from_unstable_steps():
         Model(cell(receptor), 20 * ms, dt=0.015 * ms)
     record = {"v": 0, "g_nmda_kinetic": 0}
     stable = Model(cell(unchecked), 20 * ms, dt=0.0125 * ms, record=record).run()
-    unstable = Model(cell(unchecked), 20 * ms, dt=0.015 * ms, record=record).run()
+    # the state checks catch the runaway where it starts (dendrites.guard), the first time
+    # the receptor's states leave [0, 1]; switched off, the run returns it
+    from dendrites.errors import NonPhysicalStateError
+
+    with pytest.raises(NonPhysicalStateError, match="states of receptor nmda_kinetic"):
+        Model(cell(unchecked), 20 * ms, dt=0.015 * ms, record=record).run()
+    unstable = Model(
+        cell(unchecked), 20 * ms, dt=0.015 * ms, record=record, check_states=False
+    ).run()
     g_stable = stable.g_nmda_kinetic.values  # nS, = O with w = 1 nS
     g_unstable = unstable.g_nmda_kinetic.values
     peaks = np.abs(g_stable).max(), np.abs(g_unstable).max()

@@ -36,6 +36,7 @@ from dendrites.mechanisms import (
     nmda_receptor,
 )
 from dendrites.mechanisms.base import parameter_equations
+from dendrites.mechanisms.ions import ion_dimension
 
 ALL_MECHANISMS = {
     **CHANNELS,
@@ -198,6 +199,10 @@ def _variables(mechanism, eqs) -> dict:
     """Namespace for brian2's dimension checks: functions, units, parameters, states, v."""
     variables = {**DEFAULT_UNITS, **DEFAULT_CONSTANTS, **DEFAULT_FUNCTIONS}
     variables.update(_parameters(mechanism))
+    # ion variables read from other mechanisms (cai, eca, ica), with their units
+    variables.update(
+        {n: Quantity(1, dim=ion_dimension(n)) for n in getattr(mechanism, "reads", ())}
+    )
     variables.update({eq.varname: Quantity(1, dim=eq.dim) for eq in eqs.values()})
     variables.update({"v": 1 * volt, "v_post": 1 * volt, "t": 1 * second, "dt": 1 * second})
     if isinstance(mechanism, Receptor):
@@ -238,14 +243,22 @@ def test_channel_currents_have_conductance_densities_and_reversals(name):
         if current.ohmic:
             assert "v" not in get_identifiers(current.conductance)
             check_dimensions(current.conductance, (siemens / meter**2).dim, variables)
-            assert get_dimensions(channel.parameters[current.reversal]) == volt.dim
+            reversal = channel.parameters.get(current.reversal)  # or an ion's (eca)
+            if reversal is None:
+                assert current.reversal in channel.reads
+                assert ion_dimension(current.reversal) == volt.dim
+            else:
+                assert get_dimensions(reversal) == volt.dim
         else:  # a current source (the dCaAP): a density, not a conductance
             assert "v" not in get_identifiers(current.density)
             check_dimensions(current.density, (amp / meter**2).dim, variables)
     ohmic = all(c.ohmic for c in channel.currents)
     for density in channel.densities:
         expected = siemens / meter**2 if ohmic else amp / meter**2
-        assert get_dimensions(channel.parameters[density]) == expected.dim
+        if not channel.currents:  # a concentration pool: its presence (1 where inserted)
+            assert channel.writes
+            expected = Quantity(1.0)
+        assert get_dimensions(channel.parameters[density]) == get_dimensions(expected)
 
 
 @pytest.mark.parametrize("name", sorted(set(ALL_MECHANISMS) - set(CHANNELS)))

@@ -72,7 +72,8 @@ def check_table(m: Morphology):
         np.testing.assert_allclose(t.length[sl], arc[-1] / s.n)  # traced length, not chords
         centre_arc = (np.arange(s.n) + 0.5) * arc[-1] / s.n
         np.testing.assert_allclose(t.x[sl], np.interp(centre_arc, arc, s.points[:, 0]))
-        np.testing.assert_allclose(t.diameter[sl], (r[:-1, 3] + r[1:, 3]) / 2)
+        # the diameter at the centre, on the traced path (not the mean of the two ends)
+        np.testing.assert_allclose(t.diameter[sl], np.interp(centre_arc, arc, s.points[:, 3]))
 
 
 # -- builders -------------------------------------------------------------------------------------
@@ -174,8 +175,10 @@ def test_section_and_morphology_validation():
     line = np.array([[0, 0, 0, 1], [10, 0, 0, 1]])
     with pytest.raises(ParameterError):
         Section("a", "dend", None, [[0, 0, 0, 1], [0, 0, 0, 1]])  # zero length
-    with pytest.raises(ParameterError):
-        Section("s", "soma", None, line)
+    with pytest.raises(ParameterError, match="one compartment"):
+        Section("s", "soma", None, line, n=3)  # a soma of several points is one compartment
+    with pytest.raises(ParameterError, match="length > 0"):
+        Section("s", "soma", None, [[0, 0, 0, 1], [0, 0, 0, 2]])
     with pytest.raises(ParameterError, match="did you mean 'basal'"):
         Section("a", "basl", None, line)
     a, after = Section("a", "dend", None, line), line + np.array([10.0, 0, 0, 0])
@@ -326,7 +329,7 @@ GOOD = """# a small cell
 
 
 def test_swc_good_file(tmp_path):
-    m = from_swc(write(tmp_path, GOOD))
+    m = from_swc(write(tmp_path, GOOD), soma="sphere")  # the legacy sphere's geometry
     assert [s.name for s in m] == ["soma", "basal0", "basal1", "basal2", "apical0"]
     assert m["basal1"].parent == m["basal2"].parent == "basal0"
     np.testing.assert_allclose(m.soma.points, [[0, 0, 0, 10]])
@@ -338,34 +341,39 @@ def test_swc_good_file(tmp_path):
     records = read_swc(write(tmp_path, GOOD))
     assert list(records["id"]) == list(range(1, 8)) and records["line"][0] == 2
     shuffled = "\n".join(reversed(GOOD.strip().split("\n")[1:]))  # children before parents
-    again = from_swc(write(tmp_path, shuffled))
+    again = from_swc(write(tmp_path, shuffled), soma="sphere")
     assert sorted((s.region, s.parent is None, round(s.length, 9)) for s in again) == sorted(
         (s.region, s.parent is None, round(s.length, 9)) for s in m
     )
-    d = from_swc(write(tmp_path, GOOD), Ri=RI, Cm=CM, d_lambda=0.001)
+    d = from_swc(write(tmp_path, GOOD), Ri=RI, Cm=CM, d_lambda=0.001, soma="sphere")
     assert all(s.n % 2 for s in d) and d.n_compartments > m.n_compartments
 
 
 def test_swc_soma_rules(tmp_path):
+    """The legacy "sphere" policy (the default "import3d" is tested in test_reader.py)."""
+
+    def sphere(path):
+        return from_swc(path, soma="sphere")
+
     three = "1 1 1 2 3 4 -1\n2 1 1 -2 3 4 1\n3 1 1 6 3 4 1\n4 3 20 2 3 1 1\n"
-    m = from_swc(write(tmp_path, three))  # NeuroMorpho 3-point soma: sphere of radius 4
+    m = sphere(write(tmp_path, three))  # NeuroMorpho 3-point soma: sphere of radius 4
     np.testing.assert_allclose(m.soma.points, [[1, 2, 3, 8]])
     np.testing.assert_allclose(m["basal0"].points[0, :3], [5, 2, 3])
     chain = "1 1 0 0 0 2 -1\n2 1 0 4 0 3 1\n3 1 0 10 0 1 2\n4 4 0 30 0 1 3\n"
-    m = from_swc(write(tmp_path, chain))
+    m = sphere(write(tmp_path, chain))
     area = frustum(2, 3, 4) + frustum(3, 1, 6)
     np.testing.assert_allclose(m.soma.points[0], [0, 14 / 3, 0, math.sqrt(area / math.pi)])
     R = m.soma.points[0, 3] / 2
     np.testing.assert_allclose(m["apical0"].length, 30 - 14 / 3 - R)
     inside = "1 1 0 0 0 10 -1\n2 3 3 0 0 1 1\n3 3 6 0 0 1 2\n4 3 20 0 0 1 3\n5 3 30 0 0 1 4\n"
-    m = from_swc(write(tmp_path, inside))  # points 2 and 3 lie inside the soma: dropped
+    m = sphere(write(tmp_path, inside))  # points 2 and 3 lie inside the soma: dropped
     np.testing.assert_allclose(m["basal0"].points[:, 0], [10, 20, 30])
     branch_inside = "1 1 0 0 0 10 -1\n2 3 3 0 0 1 1\n3 3 0 20 0 1 2\n4 3 0 -20 0 1 2\n"
-    m = from_swc(write(tmp_path, branch_inside))  # a section wholly inside: children on soma
+    m = sphere(write(tmp_path, branch_inside))  # a section wholly inside: children on soma
     assert [s.parent for s in m][1:] == ["soma", "soma"]
     np.testing.assert_allclose(m["basal0"].points[0, :3], [0, 10, 0])
     zero = "1 1 0 0 0 1 -1\n2 3 5 0 0 1 1\n3 3 5 0 0 1 2\n4 3 9 0 0 1 3\n5 3 5 9 0 1 3\n"
-    m = from_swc(write(tmp_path, zero))  # 3 coincides with 2: zero-length section dropped
+    m = sphere(write(tmp_path, zero))  # 3 coincides with 2: zero-length section dropped
     assert [s.parent for s in m] == [None, "soma", "basal0", "basal0"]
 
 
@@ -503,7 +511,7 @@ def test_real_reconstructions(name):
     path = SHARED / name
     if not path.exists():
         pytest.skip(f"{path} not available")
-    m = from_swc(path, Ri=RI, Cm=CM)
+    m = from_swc(path, Ri=RI, Cm=CM, soma="sphere")  # the rules expected_neurite_length follows
     table = m.compartments
     data = np.loadtxt(path)
     assert len(m) > 10 and len(m) <= m.n_compartments < len(data) / 2

@@ -55,7 +55,7 @@ def test_an_swc_cell_takes_its_branches_from_the_reconstruction(run_params, monk
     """With ``swc`` set, the study picks terminal branches by ``swc_regions`` and distance (the
     simplified cell stands in for a reconstruction; the picker is tested in test_patterns.py)."""
     morph, _ = study._morphology(run_params)
-    monkeypatch.setattr(study.morphology, "from_swc", lambda path, **kw: morph)
+    monkeypatch.setattr(study.morphology, "load_morphology", lambda path, **kw: morph)
     params = dict(run_params, n_branches=3, swc="x.swc", swc_regions=["oblique"])
     _, chosen = study._morphology(params)
     assert chosen == ["oblique0", "oblique4", "oblique7"]

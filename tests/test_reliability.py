@@ -833,3 +833,15 @@ def test_sweep_functions_named_wrongly_are_parameter_errors(tmp_path):
         sweep = Sweep("bad", {"weight_nS": [1.0]}, make_cell=ref, duration=10 * ms)
         with pytest.raises(ParameterError, match=match):
             run_sweep(sweep, workers=1, cache=tmp_path / "bad")
+
+
+def test_a_reconstruction_in_an_unsupported_format_or_damaged_asc_is_a_named_error(tmp_path):
+    from dendrites.errors import MorphologyFileError
+    from dendrites.morphology import load_morphology
+
+    (tmp_path / "cell.nml").write_text("<neuroml/>")
+    with pytest.raises(MorphologyFileError, match=r"unsupported format '\.nml'"):
+        load_morphology(tmp_path / "cell.nml")
+    (tmp_path / "cell.asc").write_bytes(b'("CellBody"\n (CellBody)\n (0 0 0 1)\n' + b"\xff" * 999)
+    with pytest.raises(MorphologyFileError, match=r"cell\.asc"):
+        load_morphology(tmp_path / "cell.asc")  # MorphIO's RawDataError, converted

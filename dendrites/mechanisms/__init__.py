@@ -19,6 +19,7 @@ from .base import Channel, Current, Receptor, evaluate
 from .cortical import pospischil_rs
 from .dcaap import dcaap
 from .expsyn import expsyn, expsyn_receptor
+from .hay import HAY_CHANNELS
 from .hh import hh
 from .kinetic_nmda import (
     KINETIC_NMDA_RATES,
@@ -28,6 +29,7 @@ from .kinetic_nmda import (
     nmda_kinetic_receptor,
 )
 from .passive import passive
+from .reversal import fixed_reversal
 from .synapses import MG_BLOCKS, ampa, gabaa, nmda, nmda_receptor
 from .synapses import RECEPTORS as _DOUBLE_EXPONENTIAL_RECEPTORS
 
@@ -46,6 +48,7 @@ __all__ = [
     "evaluate",
     "expsyn",
     "expsyn_receptor",
+    "fixed_reversal",
     "gabaa",
     "get_mechanism",
     "hh",
@@ -57,8 +60,15 @@ __all__ = [
     "pospischil_rs",
 ]
 
-#: Membrane channels by name.
-CHANNELS: dict[str, Channel] = {"pas": passive, "hh": hh, "rs": pospischil_rs, "dcaap": dcaap}
+#: Membrane channels by name (the Hay et al. 2011 set under their NEURON names: ``"NaTa_t"``,
+#: ``"SK_E2"``, the calcium pool ``"CaDynamics_E2"``...; :mod:`dendrites.mechanisms.hay`).
+CHANNELS: dict[str, Channel] = {
+    "pas": passive,
+    "hh": hh,
+    "rs": pospischil_rs,
+    "dcaap": dcaap,
+    **HAY_CHANNELS,
+}
 #: Synaptic receptors by name.
 RECEPTORS: dict[str, Receptor] = {
     **_DOUBLE_EXPONENTIAL_RECEPTORS,

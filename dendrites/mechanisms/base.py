@@ -39,6 +39,8 @@ from brian2.units.fundamentalunits import (
 from brian2.utils.stringtools import get_identifiers
 
 from ..errors import ParameterError, did_you_mean
+from ..quantities import display_unit
+from .ions import check_ion, ion_dimension, ion_variable
 
 __all__ = [
     "Channel",
@@ -69,12 +71,19 @@ class Current:
         its density in amp/meter**2, positive depolarising (inward), as an expression in the
         channel's states, parameters and ``t``. Must not contain ``v``. Give either `density` or
         both `conductance` and `reversal`.
+    ion : str
+        The ion the current carries (``"na"``, ``"k"``, ``"ca"``; see
+        :mod:`dendrites.mechanisms.ions`), or ``""`` for a nonspecific current. A current of an
+        ion counts in that ion's current density (``ica``), which concentration pools read. The
+        `reversal` may then be the ion's reversal (``"eca"``), provided by the mechanism that
+        writes it (a pool computing it by Nernst), instead of a parameter of the channel.
     """
 
     name: str
     conductance: str = ""
     reversal: str = ""
     density: str = ""
+    ion: str = ""
 
     def __post_init__(self):
         if bool(self.conductance) != bool(self.reversal) or bool(self.density) == bool(
@@ -85,6 +94,7 @@ class Current:
                 f"current {self.name!r}: give either a conductance and a reversal parameter "
                 "(ohmic) or a density (a current source), not both or neither",
             )
+        check_ion(self.ion, f"current {self.name!r}")
 
     @property
     def ohmic(self) -> bool:
@@ -173,6 +183,23 @@ class Channel:
     tables : RateTable, optional
         Rate functions that ``Model(rate_tables=True)`` looks up in a table (see
         :class:`RateTable`).
+    reads : tuple of str
+        Ion variables the equations or a current's reversal use (``"cai"``, ``"eca"``,
+        ``"ica"``; :mod:`dendrites.mechanisms.ions`): shared by the mechanisms of a
+        compartment, not suffixed, provided by the mechanism that writes them.
+    writes : tuple of str
+        Ion variables the equations define (a concentration pool: the state ``cai`` and the
+        subexpression ``eca``). A pool's presence is a density-like parameter (``present``, 1
+        where inserted) that multiplies its derivatives, so its concentration stays at its
+        initial value where it is absent.
+    bounds : dict of str -> (float or None, float or None)
+        Physical range of states, in SI units (``None``: no bound), checked every 0.1 ms of a
+        run (:mod:`dendrites.guard`). By convention a dimensionless state lies in [0, 1] and a
+        concentration is >= 0; entries here replace the convention (``(None, None)`` removes a
+        bound).
+    display_units : dict of str -> Quantity
+        Unit in which messages show a parameter (``{"gbar": msiemens / cm**2}``); by default
+        the unit of its dimension in :data:`dendrites.quantities.DISPLAY_UNITS`.
     """
 
     name: str
@@ -186,10 +213,23 @@ class Channel:
     threshold: str = ""
     reset: str = ""
     tables: RateTable | None = None
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    bounds: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    display_units: dict[str, Quantity] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.reset and not self.threshold:
             raise ParameterError("reset", f"channel {self.name!r} has a reset but no threshold")
+        for name in (*self.reads, *self.writes):
+            ion_variable(name)  # refuses an unknown ion
+        for cur in self.currents:
+            if cur.ohmic and cur.reversal not in self.parameters and cur.reversal not in self.reads:
+                raise ParameterError(
+                    "reversal",
+                    f"channel {self.name!r}, current {cur.name!r}: reversal {cur.reversal!r} is "
+                    "neither a parameter nor an ion variable the channel reads",
+                )
 
     def __hash__(self) -> int:  # dict fields are unhashable; equal channels share these fields
         return hash(
@@ -252,6 +292,14 @@ class Receptor:
         membrane potential stays between `v_min` and `v_max`, with the receptor's own parameter
         values. A model refuses a larger dt when it is built (:mod:`dendrites.plan`); see
         :mod:`dendrites.mechanisms.stability` for the computation.
+    bounds : dict of str -> (float or None, float or None)
+        Physical range of states, in SI units (``None``: no bound), checked every 0.1 ms of a
+        run (:mod:`dendrites.guard`). By convention a dimensionless state lies in [0, 1] and a
+        concentration is >= 0; entries here replace the convention (``(None, None)`` removes a
+        bound).
+    display_units : dict of str -> Quantity
+        Unit in which messages show a parameter (``{"gbar": msiemens / cm**2}``); by default
+        the unit of its dimension in :data:`dendrites.quantities.DISPLAY_UNITS`.
     """
 
     name: str
@@ -265,6 +313,8 @@ class Receptor:
     method: str = "exact"
     reference: str = ""
     max_dt: Callable[[Receptor, Quantity, Quantity], Quantity] | None = None
+    bounds: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    display_units: dict[str, Quantity] = field(default_factory=dict)
 
     def __hash__(self) -> int:  # dict fields are unhashable; equal receptors share these fields
         return hash((self.name, self.equations, self.on_pre, self.block))
@@ -343,12 +393,15 @@ def evaluate(expression: str, v, mechanism: Channel | Receptor, **overrides) -> 
     parameters = dict(mechanism.parameters)
     if isinstance(mechanism, Receptor):
         parameters.update(mechanism.block_parameters)
-    known = set(parameters) | set(eqs.names)
+    reads = {n: ion_dimension(n) for n in getattr(mechanism, "reads", ())}
+    known = set(parameters) | set(eqs.names) | set(reads)
     for name, value in overrides.items():
         if name in parameters:
             expected = get_dimensions(parameters[name])
         elif name in eqs.names:
             expected = eqs[name].dim
+        elif name in reads:  # an ion variable provided by another mechanism (cai, eca, ica)
+            expected = reads[name]
         elif name == "t":  # time, for mechanisms whose formulas depend on it (the dCaAP)
             expected = second.dim
         else:
@@ -360,7 +413,8 @@ def evaluate(expression: str, v, mechanism: Channel | Receptor, **overrides) -> 
             fail_for_dimension_mismatch(value, expected)
         except DimensionMismatchError:
             raise ParameterError(
-                name, f"expected units of {get_unit(expected)}, got {value!r}"
+                name,
+                f"expected units of {display_unit(get_unit(expected))[1]}, got {value!r}",
             ) from None
 
     base_namespace = _evaluation_namespace()
@@ -378,6 +432,11 @@ def evaluate(expression: str, v, mechanism: Channel | Receptor, **overrides) -> 
             code = mechanism.initial.get(name)
         elif name in base_namespace:
             return base_namespace[name]
+        elif name in reads:
+            raise ParameterError(
+                name,
+                f"{mechanism.name!r} reads the ion variable {name}: give its value ({name}=...)",
+            )
         else:
             raise ParameterError(
                 "expression", f"unknown name {name!r} for mechanism {mechanism.name!r}"

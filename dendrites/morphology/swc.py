@@ -1,5 +1,6 @@
-"""Morphologies read from SWC files (:func:`from_swc`), with every record checked
-(:func:`read_swc`); a malformed file raises :class:`~dendrites.errors.SWCError` naming its line.
+"""SWC files: every record checked (:func:`read_swc`; a malformed file raises
+:class:`~dendrites.errors.SWCError` naming its line), the tree checked, and the legacy one-sphere
+soma of :func:`~dendrites.morphology.from_swc` (which lives in :mod:`.reader`).
 """
 
 from __future__ import annotations
@@ -8,12 +9,11 @@ import math
 import numbers
 
 import numpy as np
-from brian2.units import Hz
 
 from ..errors import ParameterError, SWCError
 from .tree import REGIONS, Morphology, Section, _arc, _check_region
 
-__all__ = ["SWC_TYPES", "from_swc", "read_swc"]
+__all__ = ["SWC_TYPES", "read_swc"]
 
 SWC_TYPES = {1: "soma", 2: "axon", 3: "basal", 4: "apical"}
 _SWC_RANGE = (1e-6, 1e7)  # um: smallest SWC radius, largest |coordinate| or radius accepted
@@ -89,53 +89,20 @@ def read_swc(path) -> np.ndarray:
     return np.array(rows, dtype=_SWC_DTYPE)
 
 
-def from_swc(
-    path, *, Ri=None, Cm=None, d_lambda=0.1, frequency=100 * Hz, max_length=None, type_map=None
-) -> Morphology:
-    """Load a morphology from an SWC file (records in any order, ids unique).
-
-    The soma points (type 1), which must include the root, become one sphere ``soma`` centred at
-    their mean, with the soma's surface: a single point is a sphere of its radius; with several
-    points (a chain, a contour, the NeuroMorpho three-point soma), the sum ``A`` of the frustum
-    lateral areas of the soma-to-soma segments gives the diameter ``sqrt(A / pi)`` (exactly the
-    radius for the three-point soma; an outline drawn with tiny radii gives too small a soma), or
-    the largest radius if ``A`` is 0. The other points form
-    sections: maximal unbranched paths, cut at branch points and where the type changes; a
-    section's first point is its parent's last point. A section leaving the soma starts on the
-    sphere's surface, on the line from the centre to its first point outside the sphere (with that
-    point's diameter); its points inside the sphere are dropped (a section wholly inside is dropped
-    and its children attach to the soma the same way). Zero-length sections are dropped, their
-    children attached to their parent. Sections are named ``f"{region}{k}"`` (``basal0``,
-    ``apical12``...), numbered per region in pre-order. Without a soma, the root point starts the
-    root section. SWC points are not compartments: n is 1, or set by NEURON's d_lambda rule.
-
-    Parameters
-    ----------
-    path : str or Path
-        The SWC file.
-    Ri, Cm : Quantity, optional
-        Axial resistivity (ohm cm) and membrane capacitance (uF/cm2). If given (both), the numbers
-        of compartments are set by :meth:`Morphology.compartmentalize`; otherwise n = 1.
-    d_lambda, frequency, max_length
-        Passed to :meth:`Morphology.compartmentalize`.
-    type_map : dict[int, str], optional
-        Regions for other SWC types than 1 soma, 2 axon, 3 basal, 4 apical (e.g. ``{5: "tuft"}``).
-
-    Raises
-    ------
-    SWCError
-        Besides :func:`read_swc`'s checks: unknown type, missing parent, several roots, a cycle,
-        soma points not joined to a soma root, or a soma-less tree whose root point does not start
-        exactly one section. The message names the file and the line.
-    """
+def _regions_of(type_map) -> dict[int, str]:
     regions_of = dict(SWC_TYPES)
     for t, r in (type_map or {}).items():
         if isinstance(t, bool) or not isinstance(t, numbers.Integral):
             raise ParameterError("type_map", f"keys must be integer SWC types, got {t!r}")
         regions_of[int(t)] = _check_region(r, "type_map")
-    if (Ri is None) != (Cm is None):
-        raise ParameterError("Ri" if Ri is None else "Cm", "give both Ri and Cm, or neither")
-    rec = read_swc(path)
+    return regions_of
+
+
+def _swc_tree(path, rec: np.ndarray, regions_of: dict[int, str]):
+    """Check the tree of SWC records: known types, parents present, one root, no cycle, soma
+    points joined to a soma root. Returns ``(pidx, children, codes, root)``: the parent's record
+    index (-1 for the root), the children of each record (file order), the region index of each
+    record (in :data:`REGIONS`; 0 is the soma) and the root's index."""
     N, line = len(rec), rec["line"].tolist()
     for k, t in enumerate(rec["type"].tolist()):
         if t not in regions_of:
@@ -169,8 +136,6 @@ def from_swc(
     root = roots[0]
     codes = np.array([REGIONS.index(regions_of[t]) for t in rec["type"].tolist()])
     is_soma = codes == 0
-    xyz = np.column_stack([rec["x"], rec["y"], rec["z"]])
-    P = np.column_stack([xyz, 2 * rec["radius"]])
     soma_pts, stack = [], [root] if is_soma[root] else []
     while stack:
         soma_pts.append(stack.pop())
@@ -178,6 +143,21 @@ def from_swc(
     stray = np.flatnonzero(is_soma & ~np.isin(np.arange(N), soma_pts))
     if stray.size:
         raise SWCError(path, line[stray[0]], "soma point not joined to a soma at the root")
+    return pidx, children, codes, root
+
+
+def _sphere_swc(path, rec, pidx, children, codes, root) -> Morphology:
+    """The legacy "sphere" soma policy of :func:`from_swc` (see there). ``point_ids`` maps each
+    record's id to its point (one inside the sphere, or in a section wholly inside it: the soma's;
+    in a dropped zero-length section: its parent's last point)."""
+    line, is_soma = rec["line"].tolist(), codes == 0
+    rid, ids, last = rec["id"].tolist(), {}, {"soma": 0}  # last: a section's last point index
+    xyz = np.column_stack([rec["x"], rec["y"], rec["z"]])
+    P = np.column_stack([xyz, 2 * rec["radius"]])
+    soma_pts, stack = [], [root] if is_soma[root] else []
+    while stack:
+        soma_pts.append(stack.pop())
+        stack.extend(k for k in children[soma_pts[-1]] if is_soma[k])
     nch = np.array([len(c) for c in children])
     par = np.where(pidx < 0, root, pidx)
     is_head = is_soma[par] | (par == root) | (nch[par] != 1) | (codes != codes[par])
@@ -192,6 +172,7 @@ def from_swc(
         secs.append(Section("soma", "soma", None, [[*centre, diameter]]))
         R = diameter / 2
         heads = sorted(h for k in S for h in children[k] if not is_soma[h])  # file order
+        ids.update((rid[k], ("soma", 0)) for k in S)
         stack = [(h, "soma", True) for h in heads[::-1]]
     elif len(children[root]) != 1:
         msg = f"the root is not a soma and has {len(children[root])} children instead of 1"
@@ -204,9 +185,11 @@ def from_swc(
         chain = [h]
         while len(children[chain[-1]]) == 1 and not is_head[children[chain[-1]][0]]:
             chain.append(children[chain[-1]][0])
-        chain, pts = np.array(chain), None
+        chain, pts, first = np.array(chain), None, 0
         if not attached:
             pts = np.vstack([P[pidx[h]], P[chain]])
+            if parent is None:  # the root point of a soma-less tree starts the root section
+                ids[rid[pidx[h]]] = (f"{REGIONS[codes[h]]}0", 0)
         else:
             dist = np.linalg.norm(xyz[chain] - centre, axis=1)
             out = np.flatnonzero(dist > R)
@@ -214,13 +197,18 @@ def from_swc(
                 q = chain[out[0]]
                 start = centre + R * (xyz[q] - centre) / dist[out[0]]
                 pts = np.vstack([[*start, P[q, 3]], P[chain[out[0] :]]])
+                first = int(out[0])
         if pts is not None and _arc(pts)[-1] > 0:
             region = REGIONS[codes[h]]
             counters[region] = counters.get(region, -1) + 1
             secs.append(Section(f"{region}{counters[region]}", region, parent, pts))
+            ids.update((rid[k], ("soma", 0)) for k in chain[:first])
+            ids.update((rid[k], (secs[-1].name, 1 + j)) for j, k in enumerate(chain[first:]))
             parent, attached = secs[-1].name, False
+            last[parent] = len(pts) - 1
+        elif parent is not None:  # dropped: inside the sphere, or of length 0 (at its parent's end)
+            ids.update((rid[k], ("soma", 0) if attached else (parent, last[parent])) for k in chain)
         stack.extend((child, parent, attached) for child in children[chain[-1]][::-1])
     if not secs or sum(s.parent is None for s in secs) != 1:
         raise SWCError(path, line[root], "the tree has no soma and no single root section")
-    morph = Morphology(secs)
-    return morph if Ri is None else morph.compartmentalize(Ri, Cm, d_lambda, frequency, max_length)
+    return Morphology(secs, point_ids=ids)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -17,8 +18,9 @@ from brian2.units import Hz, cm, ohm, uF, um
 
 from ..errors import ParameterError, PlacementError, did_you_mean
 from ..quantities import as_float
+from .geometry import SOMA_LINK, frustum_geometry
 
-__all__ = ["REGIONS", "CompartmentTable", "Morphology", "Section", "d_lambda_n"]
+__all__ = ["REGIONS", "CompartmentTable", "Morphology", "Section", "d_lambda_n", "soma_area"]
 
 REGIONS = ("soma", "axon", "ais", "basal", "apical", "oblique", "tuft", "dend")
 
@@ -112,10 +114,14 @@ class Section:
     parent : str or None
         Name of the parent section; None only for the root.
     points : array (k, 4)
-        x, y, z, diameter in um (stored as a read-only float copy). A soma has k == 1 (centre and
-        diameter of a sphere); other sections k >= 2 and a length > 0, ``points[0]`` being where
-        the section starts (its parent's last point, or a point on the soma's surface) and
-        ``points[-1]`` its distal end.
+        x, y, z, diameter in um (stored as a read-only float copy). A soma (always the root and
+        one compartment) has either k == 1 point, the centre and diameter of a sphere, or
+        k >= 2 points and a length > 0, NEURON's soma section as Import3d builds it, whose
+        membrane is the frustums between consecutive points (:func:`soma_area`). Other sections
+        have k >= 2 points and a length > 0, ``points[0]`` being where the section starts (its
+        parent's last point; on a one-point soma, a point on the sphere's surface; anywhere on a
+        soma of several points, whose children join its one compartment as NEURON's
+        ``soma(0.5)``) and ``points[-1]`` its distal end.
     n : int
         Number of compartments (>= 1; a soma always has 1).
     """
@@ -140,8 +146,10 @@ class Section:
         if not np.all(np.isfinite(pts)) or np.any(pts[:, 3] <= 0):
             raise ParameterError("points", f"{bad} non-finite value or diameter <= 0")
         n = _check_n(self.n)
-        if self.region == "soma" and (len(pts) != 1 or n != 1):
-            raise ParameterError("points", f"{bad} a soma has exactly one point and n == 1")
+        if self.region == "soma" and n != 1:
+            raise ParameterError("n", f"{bad} a soma is one compartment (n == 1), got {n}")
+        if self.region == "soma" and len(pts) >= 2 and _arc(pts)[-1] <= 0:
+            raise ParameterError("points", f"{bad} a soma of several points needs a length > 0")
         if self.region != "soma" and (len(pts) < 2 or _arc(pts)[-1] <= 0):
             raise ParameterError("points", f"{bad} needs >= 2 points and a length > 0")
         pts.flags.writeable = False
@@ -150,20 +158,51 @@ class Section:
 
     @property
     def length(self) -> float:
-        """Arc length in um (a soma: its diameter)."""
-        return float(self.points[0, 3] if self.region == "soma" else _arc(self.points)[-1])
+        """Arc length in um (a one-point soma: its diameter)."""
+        return float(self.points[0, 3] if len(self.points) == 1 else _arc(self.points)[-1])
+
+
+def soma_area(section: Section) -> float:
+    """Membrane area (um^2) of a soma section, the one place that defines it.
+
+    One point: the sphere ``pi d^2``. Several points (NEURON's soma section, e.g. Import3d's
+    cylinder for a one-point or contour soma): the lateral areas of the frustums between
+    consecutive points, ``sum pi (r1 + r2) sqrt(dl^2 + (r1 - r2)^2)``, as NEURON computes a
+    section's area with one segment (a repeated point with a change of diameter adds the annulus).
+    """
+    pts = section.points
+    if len(pts) == 1:
+        return math.pi * float(pts[0, 3]) ** 2
+    r = pts[:, 3] / 2
+    dl = np.diff(_arc(pts))
+    return float(np.sum(np.pi * (r[:-1] + r[1:]) * np.sqrt(dl**2 + (r[:-1] - r[1:]) ** 2)))
 
 
 @dataclass(frozen=True, eq=False)
 class CompartmentTable:
     """Per-compartment arrays (read-only), in section order, proximal to distal in a section.
 
+    This is the single source of truth of the discretisation: the simulator (both cable solvers)
+    and :mod:`dendrites.electrotonic` use ``area``, ``ra_proximal`` and ``ra_distal`` as they are
+    (:mod:`dendrites.morphology.geometry`, NEURON's rules).
+
     Fields: ``section`` (names), ``section_index``, ``index_in_section``, ``region``; centre
-    ``x``, ``y``, ``z`` and ``diameter`` (um); ``length`` (um) and ``area`` (um^2) of the frustum
-    between consecutive :meth:`Morphology.resampled_points` (the soma: its diameter and the sphere
-    area pi d^2); ``distance``, ``distance_start``, ``distance_end``: path distance (um) of the
-    centre and the ends from the soma surface (the soma is 0) or, without soma, from the start of
-    the root section; ``parent``: flat index of the parent compartment (-1 for the root).
+    ``x``, ``y``, ``z`` and ``diameter`` (um, on the traced path; a one-point soma: its point);
+    ``length`` (um, along the traced path; a one-point soma: its diameter); ``area`` (um^2):
+    membrane area integrated over every 3-D point inside the compartment (frustums, slant
+    height; a one-point soma: the sphere pi d^2); ``distance``, ``distance_start``,
+    ``distance_end``: path distance (um) of the centre and the ends from the soma surface (the
+    soma is 0) or, without soma, from the start of the root section; ``parent``: flat index of the
+    parent compartment (-1 for the root); ``ra_proximal``, ``ra_distal`` (1/um): axial resistance
+    from the centre to the proximal and to the distal end of the compartment divided by the axial
+    resistivity (``R = Ri * ra``; integrated over the 3-D points, ``sum 4 dl / (pi d1 d2)``). A
+    soma compartment has no internal resistance: both are
+    :data:`~dendrites.morphology.geometry.SOMA_LINK` (1e-4 /um, a negligible link to the node
+    where its children join).
+
+    The cable is discretised as in NEURON: compartment centres, plus a node without membrane at
+    the end of every section (its ``sec(1)``, where its children join, through their
+    ``ra_proximal``); the root's start is a sealed end.
     """
 
     section: np.ndarray
@@ -180,9 +219,50 @@ class CompartmentTable:
     distance_start: np.ndarray
     distance_end: np.ndarray
     parent: np.ndarray
+    ra_proximal: np.ndarray
+    ra_distal: np.ndarray
 
     def __len__(self) -> int:
         return len(self.section)
+
+
+def _is_soma_compartment(s: Section) -> bool:
+    """A root soma in one compartment: one membrane area, no internal resistance."""
+    return s.region == "soma" and s.parent is None and s.n == 1
+
+
+def _soma_geometry(s: Section) -> tuple[float, ...]:
+    """x, y, z, diameter, length and membrane area (um, um^2) of a soma compartment: its point
+    and diameter, or the centre on the path between its points; the area is :func:`soma_area`."""
+    pts = s.points
+    if len(pts) == 1:
+        x, y, z, d = pts[0]
+        return x, y, z, d, d, soma_area(s)
+    g = frustum_geometry(pts, 1)
+    (x, y, z), d = g["centre"][0], g["diameter"][0]
+    return x, y, z, d, float(g["length"][0]), soma_area(s)
+
+
+class PointIds(Mapping):
+    """A read-only mapping ``{identifier in the file: (section name, point index)}`` (can be
+    copied and pickled, unlike ``types.MappingProxyType``)."""
+
+    __slots__ = ("_ids",)
+
+    def __init__(self, ids):
+        self._ids = dict(ids)
+
+    def __getitem__(self, key):
+        return self._ids[key]
+
+    def __iter__(self):
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __repr__(self) -> str:
+        return f"<PointIds: {len(self._ids)} points>"
 
 
 class Morphology:
@@ -193,11 +273,23 @@ class Morphology:
     sections : iterable of Section
         Exactly one root (``parent=None``); every other parent must be present. They are stored
         in pre-order (parent before children, children in the order given) in ``sections``. A soma
-        can only be the root; a child of the soma must start on its surface, any other child at
-        its parent's last point.
+        can only be the root; a child of a one-point (spherical) soma must start on its surface, a
+        child of a soma of several points anywhere (it joins the soma's one compartment, as
+        NEURON's ``soma(0.5)``), any other child at its parent's last point.
+    import_report : ImportReport, optional
+        What a file reader changed on the way in (:mod:`dendrites.morphology.reader`); kept by
+        the copies :meth:`with_n` and :meth:`compartmentalize` make, shown by :meth:`summary`.
+    point_ids : mapping, optional
+        Where each point of the file the reader read went: ``{identifier: (section name, point
+        index)}``, the identifier being an SWC sample number, or ``(section id, point index)`` of
+        an ASC or H5 file (:func:`~dendrites.morphology.load_morphology`). Kept (read-only) as
+        ``morph.point_ids`` by :meth:`with_n` and :meth:`compartmentalize`; used by
+        :func:`~dendrites.morphology.sites.site_of_id`. Empty for built morphologies.
     """
 
-    def __init__(self, sections):
+    def __init__(self, sections, import_report=None, point_ids=None):
+        self.import_report = import_report
+        self.point_ids = point_ids if isinstance(point_ids, PointIds) else PointIds(point_ids or {})
         secs = list(sections)
         if not secs or not all(isinstance(s, Section) for s in secs):
             raise ParameterError("sections", "expected a non-empty sequence of Section objects")
@@ -234,6 +326,8 @@ class Morphology:
         start, ref = child.points[0, :3], parent.points[-1, :3]
         tol = 1e-9 * max(1.0, float(np.max(np.abs(start))), float(np.max(np.abs(ref))))
         gap = float(np.linalg.norm(start - ref))
+        if parent.region == "soma" and len(parent.points) > 1:
+            return  # joins the soma's one compartment wherever it starts (NEURON's wire)
         if parent.region == "soma":
             gap = abs(gap - parent.points[0, 3] / 2)
             tol += 1e-6 * parent.points[0, 3]
@@ -301,41 +395,90 @@ class Morphology:
                 raise ParameterError("mapping", f"no section {name!r}{_suggest(name, self._index)}")
             if _check_n(n, f"mapping[{name!r}]") != 1 and self[name].region == "soma":
                 raise ParameterError(f"mapping[{name!r}]", "a soma has exactly one compartment")
-        return Morphology(replace(s, n=int(mapping.get(s.name, s.n))) for s in self.sections)
+        secs = (replace(s, n=int(mapping.get(s.name, s.n))) for s in self.sections)
+        return Morphology(secs, import_report=self.import_report, point_ids=self.point_ids)
 
-    def compartmentalize(self, Ri, Cm, d_lambda=0.1, frequency=100 * Hz, max_length=None):
-        """A copy with ``n`` of every section set by NEURON's d_lambda rule (``fixnseg.hoc``).
+    def compartmentalize(
+        self, Ri=None, Cm=None, d_lambda=0.1, frequency=100 * Hz, max_length=None, rule=None
+    ):
+        """A copy with the number of compartments ``n`` of every section set by a rule.
 
-        Over a section's 3-D points ``lam = sum_i (arc_i - arc_{i-1}) / sqrt(d_{i-1} + d_i)``
-        times ``sqrt(2) * 1e-5 * sqrt(4 pi f Ri Cm)`` (= L / lambda_f; um, ohm cm, uF/cm2, Hz) and
-        ``n = int((lam / d_lambda + 0.9) / 2) * 2 + 1`` (odd). The soma keeps n = 1.
+        Rules (``rule``):
+
+        * ``"d_lambda"`` (the default when Ri and Cm are given): NEURON's d_lambda rule
+          (``fixnseg.hoc``). Over a section's 3-D points ``lam = sum_i (arc_i - arc_{i-1}) /
+          sqrt(d_{i-1} + d_i)`` times ``sqrt(2) * 1e-5 * sqrt(4 pi f Ri Cm)`` (= L / lambda_f;
+          um, ohm cm, uF/cm2, Hz) and ``n = int((lam / d_lambda + 0.9) / 2) * 2 + 1`` (odd).
+          ``max_length`` also caps the compartment length.
+        * ``"max_length"`` (the default when only ``max_length`` is given): the fewest
+          compartments no longer than ``max_length``, raised to an odd number.
+        * ``"hay2011"``: ``n = 1 + 2 * int(L / 40 um)`` (L the section's length), the rule of Hay
+          et al. 2011 (*PLoS Comput Biol* 7:e1002107; their model code, ModelDB 139653).
+        * a function of the section's length (a Quantity), returning n: ``rule=lambda L: 1 + 2 *
+          int(L / (40 * um))``.
+        * a mapping section name -> n: an explicit count per section; the sections it does not
+          name keep theirs (as :meth:`with_n`).
+
+        A one-compartment soma keeps n = 1 (Ri, Cm, d_lambda and frequency matter only to the
+        d_lambda rule).
 
         Parameters
         ----------
-        Ri : Quantity
+        Ri : Quantity, optional
             Axial resistivity (ohm cm).
-        Cm : Quantity
+        Cm : Quantity, optional
             Specific membrane capacitance (uF/cm2).
         d_lambda : float
             Largest compartment length as a fraction of lambda_f (default 0.1).
         frequency : Quantity
             Frequency of lambda_f (default 100 Hz).
         max_length : Quantity, optional
-            Also caps the compartment length (um); n is raised to the next odd number if needed.
+            Largest compartment length (um); with the d_lambda rule, n is raised to the next odd
+            number if needed.
+        rule : str, callable or mapping, optional
+            See above.
 
         Returns
         -------
         Morphology
+
+        Raises
+        ------
+        ParameterError
+            An unknown rule (with a suggestion), d_lambda without Ri and Cm, a rule returning
+            something else than an integer >= 1, or a mapping naming an unknown section.
         """
-        factor = _cable_factor(Ri, Cm, frequency)
-        dl = as_float(d_lambda, 1, "d_lambda", sign="positive")
+        if isinstance(rule, dict):
+            return self.with_n(rule)
+        if rule is None:
+            only_cap = Ri is None and Cm is None and max_length is not None
+            rule = "max_length" if only_cap else "d_lambda"
+        rules = ("d_lambda", "max_length", "hay2011")
+        if isinstance(rule, str) and rule not in rules:
+            raise ParameterError("rule", f"unknown rule {rule!r}{_suggest(rule, rules)}")
+        if not isinstance(rule, str) and not callable(rule):
+            raise ParameterError("rule", f"expected a name, a function or a mapping, got {rule!r}")
         cap = None if max_length is None else _um(max_length, "max_length")
+        if rule == "d_lambda":
+            if Ri is None or Cm is None:
+                raise ParameterError("rule", "the d_lambda rule needs Ri and Cm")
+            factor = _cable_factor(Ri, Cm, frequency)
+            dl = as_float(d_lambda, 1, "d_lambda", sign="positive")
+        elif rule == "max_length" and cap is None:
+            raise ParameterError("max_length", "the max_length rule needs max_length (um)")
         mapping = {}
-        for s in self.sections[self.soma is not None :]:
-            n = _nseg(s.points, factor, dl)
-            if cap is not None:
-                m = math.ceil(s.length / cap * (1 - 1e-12))
-                n = max(n, m + 1 - m % 2)
+        for s in self.sections:
+            if _is_soma_compartment(s):
+                continue
+            if rule == "hay2011":
+                n = 1 + 2 * int(s.length / 40.0)
+            elif callable(rule):
+                n = _check_n(rule(s.length * um), f"rule(L) of section {s.name!r}")
+            else:
+                n = _nseg(s.points, factor, dl) if rule == "d_lambda" else 1
+                if cap is not None:
+                    m = math.ceil(s.length / cap * (1 - 1e-12))
+                    n = max(n, m + 1 - m % 2)
             mapping[s.name] = n
         return self.with_n(mapping)
 
@@ -347,28 +490,26 @@ class Morphology:
         for i, s in enumerate(secs):
             p = self._index.get(s.parent, -1)
             parent.append(np.r_[off[p + 1] - 1 if p >= 0 else -1, off[i] + np.arange(s.n - 1)])
-            if s.region == "soma":
-                x, y, z, d = s.points[0]
-                cols.append([[x, y, z, d, d, math.pi * d * d, 0.0, 0.0]])
+            if _is_soma_compartment(s):
+                x, y, z, d, length, area = _soma_geometry(s)
+                cols.append([[x, y, z, d, length, area, 0.0, 0.0, SOMA_LINK, SOMA_LINK]])
                 continue
             # Lengths follow the traced path (as NEURON does), not the chords between the
             # resampled points: curvy reconstructions keep their full length and membrane area.
-            r = _resample(s.points, s.n)
-            arc = _arc(s.points)
-            seg = np.full(s.n, arc[-1] / s.n)
-            r1, r2 = r[:-1, 3] / 2, r[1:, 3] / 2
+            g = frustum_geometry(s.points, s.n)
+            seg = g["length"]
             cum = (end[p] if p >= 0 else 0.0) + np.r_[0.0, np.cumsum(seg)]
             end[i] = cum[-1]
-            area = np.pi * (r1 + r2) * np.sqrt(seg**2 + (r1 - r2) ** 2)
-            half = (np.arange(s.n) + 0.5) * seg[0]
-            mid = np.column_stack([np.interp(half, arc, s.points[:, j]) for j in range(3)])
-            cols.append(np.column_stack([mid, r1 + r2, seg, area, cum[:-1], cum[1:]]))
+            ra = [g["ra_proximal"], g["ra_distal"]]
+            centre = [g["centre"], g["diameter"]]
+            cols.append(np.column_stack([*centre, seg, g["area"], cum[:-1], cum[1:], *ra]))
         c = np.concatenate([np.asarray(a, dtype=float) for a in cols]).T.copy()
         idx = np.repeat(np.arange(len(secs)), np.diff(off))
         names = np.array([s.name for s in secs], dtype=object)
         regions = np.array([s.region for s in secs])
         arrays = [names[idx], idx, np.arange(off[-1]) - off[idx], regions[idx], *c[:6]]
         arrays += [(c[6] + c[7]) / 2, c[6], c[7], np.concatenate(parent).astype(int)]
+        arrays += [c[8], c[9]]
         for a in arrays:
             a.flags.writeable = False
         return CompartmentTable(*arrays)
@@ -389,6 +530,20 @@ class Morphology:
         i = self._index[section]
         n = self.sections[i].n
         return int(self._offsets[i]) + min(int(x * n), n - 1)
+
+    def site(self, section: str, x: float):
+        """The :class:`~dendrites.morphology.sites.Site` at ``x`` (0 to 1) along ``section``: a
+        compartment, or at x = 0 and x = 1 the node at a section's end (NEURON's ``sec(0)``,
+        ``sec(1)``), with the weights that give its potential and split a current injected there.
+
+        Raises
+        ------
+        PlacementError
+            Unknown section (with a suggestion) or ``x`` not a number in [0, 1].
+        """
+        from .sites import site
+
+        return site(self, section, x)
 
     def at_distance(self, distance, region=None) -> np.ndarray:
         """Indices of the compartments whose path-distance interval [start, end] contains
@@ -464,6 +619,8 @@ class Morphology:
                 f"  {r:8s}{len(secs):6d} sections{int(m.sum()):7d} compartments"
                 f"{length:10.1f} um{t.area[m].sum():12.1f} um^2"
             )
+        if self.import_report is not None:
+            lines += ["  " + line for line in self.import_report.lines()]
         return "\n".join(lines)
 
     def __str__(self) -> str:

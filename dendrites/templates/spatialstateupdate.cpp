@@ -6,6 +6,12 @@ substitution back (Hines 1984, J Biomed Comput 15:69-76), on the same backward-E
 
     (Cm/dt + gtot) * area * v  -  sum over neighbours g * (v_nb - v)  =  (Cm/dt * v_old + I0) * area
 
+With ``crank_nicolson`` (a template keyword set by dendrites/hines.py) the step is NEURON's
+``secondorder`` scheme (Hines & Carnevale, The NEURON Book, ch. 4): the same system over dt/2
+(2 Cm/dt in place of Cm/dt) gives v(t + dt/2), and v(t + dt) = 2 v(t + dt/2) - v(t). With Im
+linearised at v(t) this is the implicit midpoint rule to second order. Without it the rendered
+code is the backward-Euler code, unchanged.
+
 Unknowns: every compartment, and the point at the end of each section where its children join
 (no capacitance). The start of the first section is a sealed end. Each unknown k keeps ``e_k``, its
 conductance to ground with its subtree folded in, and ``b_k``; folding child c into its parent
@@ -18,7 +24,7 @@ the numbering allows (sibling leaves, mostly): 0.45 -> 0.36 s for the 1,024-comp
 cell.
 
 Storage reuses Brian2's work arrays of the spatial updater:
-per compartment  _ab_star1: Cm*area/dt   _u_plus: e (folded: first compartments only)
+per compartment  _ab_star1: Cm*area/dt (x2 for CN)   _u_plus: e (folded: first compartments only)
                  _v_star: b (folded)   _u_minus: 1/(e + g_parent)
 per branch point _P_diag: e   _B: b, then the voltage
 #}
@@ -51,8 +57,14 @@ per branch point _P_diag: e   _B: b, then the voltage
         {{_invrn}}[_i] = {{r_length_2}}[_last]/_Ri;
     }
     // capacitive conductance of each compartment
+{% if crank_nicolson %}
+    // (Crank-Nicolson: a backward-Euler step over dt/2)
+    for (int _i=0; _i<N; _i++)
+        {{_ab_star1}}[_i] = 2.0 * {{Cm}}[_i] * {{area}}[_i] / {{dt}};
+{% else %}
     for (int _i=0; _i<N; _i++)
         {{_ab_star1}}[_i] = {{Cm}}[_i] * {{area}}[_i] / {{dt}};
+{% endif %}
 {% endblock %}
 
 {% block maincode %}
@@ -177,6 +189,10 @@ per branch point _P_diag: e   _B: b, then the voltage
     {{ openmp_pragma('parallel-static') }}
     for (int _i=0; _i<N; _i++)
     {
+{% if crank_nicolson %}
+        // Crank-Nicolson: the solve gave v(t + dt/2); extrapolate to t + dt
+        {{v}}[_i] = 2.0 * {{v}}[_i] - {{_v_previous}}[_i];
+{% endif %}
         {{Ic}}[_i] = {{Cm}}[_i]*({{v}}[_i] - {{_v_previous}}[_i])/{{dt}};
     }
 
