@@ -17,7 +17,14 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 #: results whose script writes ``results/<name>.md``: included in the README as they are, their
 #: headings one level down
-MARKDOWN_RESULTS = ("morphology_vs_neuron", "time_stepping", "reconstruction_cost", "guard_cost")
+MARKDOWN_RESULTS = (
+    "morphology_vs_neuron",
+    "time_stepping",
+    "reconstruction_cost",
+    "guard_cost",
+    "hay2011_validation",
+    "hay_speed",
+)
 
 
 def machine() -> dict:

@@ -157,7 +157,7 @@ def import3d(
     f = as_float(frequency, Hz, "frequency", "positive")
     e = as_float(E, mV, "E")
     h = neuron_h()
-    before = {s.name() for s in h.allsec()}
+    before = set(h.allsec())  # by identity: earlier sections may have the same names
     t0 = time.perf_counter()
     suffix = path.suffix.lower()
     if suffix == ".swc":
@@ -169,7 +169,7 @@ def import3d(
     reader.quiet = 1
     reader.input(str(path))
     h.Import3d_GUI(reader, False).instantiate(None)
-    secs = [s for s in h.allsec() if s.name() not in before]
+    secs = [s for s in h.allsec() if s not in before]
     for s in secs:
         s.Ra, s.cm = ri, cmem
         n3d = int(s.n3d())
