@@ -7,8 +7,9 @@ cache but editing one line of code always does; the git state records where it c
 :func:`code_digest`
     The package's computing code: every ``dendrites/**/*.py`` parsed and dumped through :mod:`ast`
     with docstrings removed (comments and formatting are gone by construction), the C++ templates
-    with comments and whitespace runs removed, and the versions of Python (minor), Brian2, NumPy,
-    SciPy and scikit-learn. Modules that only draw or print (:data:`PRESENTATION`) are left out.
+    with comments and whitespace runs removed, the data files it reads (``dendrites/data``, byte for
+    byte, without their READMEs), and the versions of Python (minor), Brian2, NumPy, SciPy,
+    scikit-learn and MorphIO. Modules that only draw or print (:data:`PRESENTATION`) are left out.
 :func:`source_digest`
     One script (a study, or the file of a sweep's ``make_cell``/``reduce``), normalised the same
     way, without the parts of the study contract that are always evaluated afresh from the stored
@@ -63,7 +64,7 @@ PRESENTATION = ("plotting.py", "shapeplot.py", "cli.py", "__main__.py", "gallery
 STUDY_PROSE = ("TITLE", "CAPTION", "CALIBRATION", "SUMMARY", "claims", "plot")
 
 #: Packages whose version is part of :func:`code_digest` (their numerics reach the results).
-DEPENDENCIES = ("brian2", "numpy", "scipy", "scikit-learn")
+DEPENDENCIES = ("brian2", "numpy", "scipy", "scikit-learn", "morphio")
 
 _IMPORT_NAMES = {"scikit-learn": "sklearn"}
 
@@ -284,6 +285,9 @@ def _computing_files(root: Path) -> list[Path]:
         and not (p.parent == root and p.name in PRESENTATION)
     ]
     files += [p for p in (root / "templates").glob("*") if p.is_file() and p.suffix != ".py"]
+    # data the computing code reads (the shipped morphologies), byte for byte; their READMEs
+    # are prose
+    files += [p for p in (root / "data").rglob("*") if p.is_file() and p.suffix != ".md"]
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
