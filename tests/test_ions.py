@@ -19,23 +19,15 @@ from dendrites.mechanisms.ions import (
     ion_current_equations,
     ion_variable,
 )
+from dendrites.models.hay2011 import _POOL as _HAY_POOL
+from dendrites.models.hay2011 import _SOMA as _HAY_SOMA
 from dendrites.morphology import Morphology, Section, ball_and_stick
 from dendrites.stimuli import Step
 
 S = siemens / cm**2
-#: Somatic densities of biophys3 (L5PCbiophys3.hoc), S/cm2.
-SOMA = {
-    "Ca_LVAst": 0.00343,
-    "Ca_HVA": 0.000992,
-    "SKv3_1": 0.693,
-    "SK_E2": 0.0441,
-    "K_Tst": 0.0812,
-    "K_Pst": 0.00223,
-    "Nap_Et2": 0.00172,
-    "NaTa_t": 2.04,
-    "Ih": 0.0002,
-}
-GAMMA, DECAY = 0.000501, 460.0  # the somatic pool of biophys3 (decay in ms)
+#: Somatic densities (S/cm2) and pool of biophys3 (L5PCbiophys3.hoc), as the model holds them.
+SOMA = _HAY_SOMA
+DECAY, GAMMA = _HAY_POOL["soma"]  # decay in ms
 
 
 def _insert_soma_channels(cell, where=None, pool=True):
