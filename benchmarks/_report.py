@@ -24,6 +24,8 @@ MARKDOWN_RESULTS = (
     "guard_cost",
     "hay2011_validation",
     "hay_speed",
+    "hay_bac_vs_neuron",
+    "nmodl_import_speed",
 )
 
 

@@ -65,6 +65,7 @@ from .errors import BuildError, ParameterError, StructureError, did_you_mean
 from .hines import use_hines
 from .mechanisms import ions
 from .mechanisms.base import Channel, evaluate, parameter_equations
+from .mechanisms.functions import FUNCTIONS
 from .paths import build_dir, cache_dir
 from .plan import BITS_PER_COLUMN, Plan, fed_name, values
 from .session import current
@@ -292,7 +293,7 @@ class Model:
         morph = plan.morph
         clock = b2.Clock(dt=plan.dt * b2.second, name="sim_clock")
         b2_morph = _brian_morphology(morph)
-        namespace = {}  # functions the equations call: spike and clamp tables, rate tables
+        namespace = dict(FUNCTIONS)  # functions the equations call: tables, ifelse
         neuron_eqs = self._neuron_equations(namespace)
         spike_ta = None
         if plan.n_sources:
@@ -372,7 +373,7 @@ class Model:
                 model=sum(summed[1:], summed[0]),
                 clock=clock,
                 name=f"feed_{ch.name}",
-                namespace={},
+                namespace=dict(FUNCTIONS),
             )
             _connect(feed, np.arange(len(cp.idx)), cp.idx)
             objects[f"gates_{ch.name}"] = gates
@@ -411,7 +412,7 @@ class Model:
                     method=rec.method,
                     clock=clock,
                     name=f"syn_{rname}",
-                    namespace={},
+                    namespace=dict(FUNCTIONS),
                 )
                 _connect(syn, rp.sources, rp.targets)
                 syn.pre.when = "before_groups"
@@ -631,7 +632,7 @@ class Model:
             _reset_runtime(self.runtime_target)
         gc.collect()  # after the device reset, which held the previous code objects
         objects = self._build_objects(vals)  # sets _built_values: runs pass only other values
-        objects["net"].run(self.plan.duration * b2.second, namespace={})
+        objects["net"].run(self.plan.duration * b2.second, namespace=dict(FUNCTIONS))
         if self.backend == "cpp_standalone":
             _sort_clock_resets(b2.device)
             self.directory.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ __all__ = [
     "DendritesError",
     "DendritesWarning",
     "DivergenceError",
+    "ModFileError",
     "MorphologyFileError",
     "NonPhysicalStateError",
     "ParameterError",
@@ -55,6 +56,14 @@ class StructureError(ParameterError):
     synapse sites, electrodes) than the one the model was built for."""
 
 
+def _locate(error: Exception, path, line: int | None, message: str) -> None:
+    """Set ``path`` and ``line`` of a file error and its message ``path:line: message``."""
+    error.path = str(path)
+    error.line = line
+    where = f"{error.path}:{line}" if line is not None else error.path
+    Exception.__init__(error, f"{where}: {message}")
+
+
 class MorphologyFileError(DendritesError, ValueError):
     """A morphology file (SWC, Neurolucida ASC, H5) that cannot be used: unreadable, malformed,
     an unsupported format, or a cell that is not a tree with a soma. The message names the file
@@ -72,10 +81,26 @@ class MorphologyFileError(DendritesError, ValueError):
     """
 
     def __init__(self, path: str, line: int | None, message: str):
-        self.path = str(path)
-        self.line = line
-        where = f"{self.path}:{line}" if line is not None else self.path
-        super().__init__(f"{where}: {message}")
+        _locate(self, path, line, message)
+
+
+class ModFileError(DendritesError, ValueError):
+    """An NMODL ``.mod`` file that cannot be imported: it does not parse, uses a construct the
+    package does not support, or declares something inconsistent (an unknown ion or unit, a
+    missing USEION, a name clash). The message names the file and the line where it can.
+
+    Parameters
+    ----------
+    path : str
+        The file that was read (``"<string>"`` for text).
+    line : int or None
+        1-based line number (None when the problem concerns the whole file).
+    message : str
+        What is wrong there.
+    """
+
+    def __init__(self, path: str, line: int | None, message: str):
+        _locate(self, path, line, message)
 
 
 class SWCError(MorphologyFileError):

@@ -65,17 +65,22 @@ def test_missing_neuron_is_a_named_error_with_the_fix(monkeypatch):
         to_neuron(_ball_and_stick())
 
 
-@pytest.mark.parametrize(
-    ("what", "name"),
-    [("receptor", "nmda"), ("receptor", "nmda_kinetic"), ("channel", "rs")],
-)
-def test_mechanisms_neuron_lacks_are_refused_by_name(what, name):
+def test_mechanisms_without_nmodl_translation_are_refused_by_name():
+    """Every package mechanism is built through NMODL generated from its equations
+    (tests/test_nmodl_export.py); one whose equations cannot be translated is refused by name."""
+    from dendrites.mechanisms import Channel, Current
+
+    noisy = Channel(
+        name="noisy",
+        equations="dm/dt = (rand() - m)/ms : 1",
+        currents=(Current("x", "gbar*m", "E"),),
+        parameters={"gbar": 1 * siemens / cm**2, "E": 0 * mV},
+        densities=("gbar",),
+        initial={"m": "0"},
+    )
     cell = Cell(morphology.ball_and_stick(n=3), Ri=RI, Cm=CM)
-    if what == "receptor":
-        cell.add_synapses("s", at=[("dend", 0.5)], receptors={name: 1 * nS}, spikes=[1] * ms)
-    else:
-        cell.insert(name, where="soma")
-    with pytest.raises(NotInNeuronError, match=rf"{name!r}.*NMODL export \(issue #14\)"):
+    cell.insert(noisy, where="soma")
+    with pytest.raises(NotInNeuronError, match=r"'noisy'.*function 'rand'.*NMODL"):
         to_neuron(cell)
 
 
@@ -89,7 +94,8 @@ def test_to_neuron_builds_the_same_discretisation():
         # the sphere's area (pi d^2) and every compartment's, to rounding
         areas = [seg.area() for sec in (soma, dend) for seg in sec]
         np.testing.assert_allclose(areas, cell.morphology.compartments.area, rtol=1e-12)
-        assert dend(0.5).pas.g == pytest.approx(5e-5)
+        # the generated pas (dendrites.nmodl.export) holds the package's SI values (S/m2)
+        assert getattr(dend(0.5), nc.mechanisms["pas"].name).g == pytest.approx(5e-5 * 1e4)
         assert nc.location(("dend", 1)).x == 1.0  # the end node, NEURON's dend(1)
     finally:
         nc.close()

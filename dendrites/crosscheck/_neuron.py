@@ -27,21 +27,21 @@ class NeuronMissingError(DendritesError, ImportError):
 
 
 class NotInNeuronError(DendritesError, ValueError):
-    """A mechanism of the cell has no built-in NEURON counterpart.
+    """A mechanism of the cell cannot be built in NEURON (no NMODL translation).
 
     Parameters
     ----------
     mechanism : str
         The channel or receptor name.
     message : str
-        Why it cannot be built (which part differs from NEURON's built-in mechanism).
+        Why it cannot be built (which expression or construct has no translation).
     """
 
     def __init__(self, mechanism: str, message: str):
         self.mechanism = mechanism
         super().__init__(
-            f"mechanism {mechanism!r}: {message}. NEURON has no built-in equivalent; mechanisms "
-            "other than pas, hh, ExpSyn and Exp2Syn come with NMODL export (issue #14)"
+            f"mechanism {mechanism!r}: {message}. It cannot be built in NEURON through NMODL "
+            "generated from its equations (dendrites.nmodl.export, issue #14)"
         )
 
 

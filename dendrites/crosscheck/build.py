@@ -8,22 +8,21 @@ and its children join its middle, ``soma(0.5)``, i.e. its node (the package's so
 Other sections join their parent's distal end, ``parent(1)``. Compartment ``j`` of a section is
 NEURON's segment ``j`` (its centre ``x = (j + 1/2)/n``).
 
-Membrane: ``cm`` per segment, ``Ra`` = the cell's Ri; ``pas`` (g, e) and ``hh`` (gnabar, gkbar,
-ena, ek; NEURON's own leak ``gl_hh`` set to 0) per segment. The package's ``hh`` has NEURON's rate
-functions (Hodgkin & Huxley 1952 in the modern convention, ``vtrap`` = the package's ``exprel``
-form, see :mod:`dendrites.mechanisms.hh`) with the temperature factor ``phi = 3**((celsius -
-6.3)/10)``: NEURON's ``celsius`` is set from ``phi`` (one value per cell) and its rate tables are
-switched off (``usetable_hh = 0``: exact rates, as the package). Synapses: the package's
-single-exponential receptor (:func:`dendrites.mechanisms.expsyn_receptor`) is NEURON's
-``ExpSyn``; its peak-normalised double exponentials without a voltage block
-(:mod:`dendrites.mechanisms.synapses`) are ``Exp2Syn`` (``tau1`` = rise, ``tau2`` = decay; the
-same normalisation ``factor = 1/(exp(-tp/tau2) - exp(-tp/tau1))``, so the peak conductance is the
-weight). Each site is driven by a ``NetCon`` with the site's weight (uS) whose events are queued at
-initialisation (``NetCon.event``; NEURON 9's wheels have no built-in ``VecStim``) at the given
-spike times; spikes of one source that fall in one time step are merged as the package merges them
-(see :class:`dendrites.cell.SynapseGroup`). Current clamps: a ``Step`` is an ``IClamp``; any other
-waveform is sampled once per step where the package samples it (the step's start, or its middle
-with Crank-Nicolson) and played into an ``IClamp`` (``Vector.play``). Anything else raises
+Membrane: ``cm`` per segment, ``Ra`` = the cell's Ri. Every channel and receptor is built in NEURON
+through NMODL generated from its own Brian2 equations (:mod:`dendrites.nmodl.export`; no
+hand-written twins), compiled once into the package cache and loaded once per process
+(:mod:`dendrites.nmodl.compile`). A channel is inserted in every section where it is present in
+some compartment, with the package's per-compartment parameter values (SI, unchanged) set per
+segment (zero densities where it is absent); its NEURON name is ``dd_<name>_<8 hex>``
+(:attr:`NeuronCell.mechanisms`); a pool's ``POINTER`` to the ion's ``dica_dv_`` is set in every
+segment (:attr:`dendrites.nmodl.export.Exported.pointers`). Synapses: one point process of the
+receptor's generated NMODL per site and receptor, driven by a ``NetCon`` with the site's weight
+(uS) whose events are queued at initialisation (``NetCon.event``; NEURON 9's wheels have no
+built-in ``VecStim``) at the given spike times; spikes of one source that fall in one time step are
+merged as the package merges them (see :class:`dendrites.cell.SynapseGroup`). Current clamps: a
+``Step`` is an ``IClamp``; any other waveform is sampled once per step where the package samples it
+(the step's start, or its middle with Crank-Nicolson) and played into an ``IClamp``
+(``Vector.play``). A mechanism whose equations have no NMODL translation raises
 :class:`NotInNeuronError`.
 """
 
@@ -34,29 +33,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import mechanisms as mech
 from ..cell import Cell
 from ..errors import ParameterError
+from ..nmodl.compile import load_mechanisms
+from ..nmodl.export import Exported, ExportError, export
+from ..nmodl.neuron import from_original
+from ..nmodl.result import original
 from ..stimuli import Step
 from ._neuron import NotInNeuronError, impedance_matrix, neuron_h
 
-__all__ = ["BUILTIN_CHANNELS", "NeuronCell", "to_neuron"]
-
-
-def _same_equations(a, b) -> bool:
-    """Whether two channels have the same equations (parameter values may differ)."""
-    return (a.equations, a.currents, a.initial) == (b.equations, b.currents, b.initial)
-
-
-def _receptor_kind(rec) -> str:
-    """``"ExpSyn"`` or ``"Exp2Syn"`` for the receptors NEURON has built in; else raise."""
-    plain = rec.block.strip() in ("", "1")
-    if rec.equations == mech.expsyn.equations and rec.on_pre == mech.expsyn.on_pre and plain:
-        return "ExpSyn"
-    if rec.equations == mech.ampa.equations and rec.on_pre == mech.ampa.on_pre and plain:
-        return "Exp2Syn"
-    why = "a voltage-dependent block" if not plain else "equations other than ExpSyn/Exp2Syn"
-    raise NotInNeuronError(rec.name, f"a receptor with {why}")
+__all__ = ["NeuronCell", "exports", "to_neuron"]
 
 
 @dataclass
@@ -72,13 +58,19 @@ class NeuronCell:
     sections : dict of str -> nrn.Section
         NEURON section of every package section, by name.
     celsius : float or None
-        Temperature (degC) set for ``hh`` (None when the cell has no ``hh``).
+        Temperature (degC) set in NEURON before a run (None: left as it is; no generated
+        mechanism reads ``celsius``, their temperatures are their own parameters).
+    mechanisms : dict of str -> Exported
+        Every channel and receptor of the cell by its package name: NEURON's name
+        (``.name``), the NMODL text and the parameter names
+        (:class:`dendrites.nmodl.export.Exported`).
     """
 
     h: object
     cell: Cell
     sections: dict
     celsius: float | None
+    mechanisms: dict = field(default_factory=dict)
     synapses: list = field(default_factory=list)
     events: list = field(default_factory=list)  # (NetCon, spike times in ms)
     clamps: list = field(default_factory=list)  # (IClamp, waveform played, or None)
@@ -169,50 +161,66 @@ class NeuronCell:
         self.sections.clear()
 
 
-def _celsius(cell: Cell) -> float | None:
-    state = cell.channels.get("hh")
-    if state is None or not state.present.any():
-        return None
-    phi = np.unique(state.values["phi"][state.present])
-    if len(phi) != 1 or phi[0] <= 0:
-        raise NotInNeuronError(
-            "hh", f"phi differs between compartments ({phi}); NEURON has one celsius per model"
-        )
-    v0 = np.unique(state.values["V0"][state.present])
-    if len(v0) != 1 or not math.isclose(v0[0], -0.065, abs_tol=1e-12):
-        raise NotInNeuronError("hh", "V0 is not -65 mV (NEURON's hh is written for V0 = -65 mV)")
-    return 6.3 + 10 * math.log(float(phi[0])) / math.log(3.0)
+def exports(cell: Cell) -> dict[str, Exported]:
+    """The generated NMODL of every channel present in `cell` and every receptor of its
+    synapses, by package name (mechanisms writing ion variables last).
 
-
-def _set_pas(seg, values: dict, k: int) -> None:
-    seg.pas.g = values["g"][k] * 1e-4  # S/m2 -> S/cm2
-    seg.pas.e = values["E"][k] * 1e3  # V -> mV
-
-
-def _set_hh(seg, values: dict, k: int) -> None:
-    seg.hh.gnabar = values["gnabar"][k] * 1e-4
-    seg.hh.gkbar = values["gkbar"][k] * 1e-4
-    seg.hh.gl = 0.0  # the package's hh has no leak of its own
-    seg.ena = values["ENa"][k] * 1e3
-    seg.ek = values["EK"][k] * 1e3
-
-
-#: The package channels NEURON has built in: name -> (the package's channel, NEURON's suffix,
-#: the setter of one segment's parameters from the package's values at compartment k). Other
-#: channels come with NMODL export (issue #14), which can add entries here.
-BUILTIN_CHANNELS = {
-    "pas": (mech.passive, "pas", _set_pas),
-    "hh": (mech.hh, "hh", _set_hh),
-}
-
-
-def _check_channels(cell: Cell) -> None:
-    for name, state in cell.channels.items():
-        if not state.present.any():
+    Raises
+    ------
+    NotInNeuronError
+        A mechanism has no NMODL translation (the message says which expression).
+    """
+    out: dict[str, Exported] = {}
+    channels = [st.channel for st in cell.channels.values() if st.present.any()]
+    channels.sort(key=lambda ch: bool(ch.writes))  # stable: writers (pools) last
+    receptors = {
+        rname: rec
+        for group in cell.synapses.values()
+        for rname, (rec, _w) in group.receptors.items()
+    }
+    for name, mech in [*((ch.name, ch) for ch in channels), *receptors.items()]:
+        imported = original(mech)
+        if imported is not None:  # imported from a .mod file: NEURON runs that file
+            out[name] = from_original(imported)
             continue
-        known = BUILTIN_CHANNELS.get(name)
-        if known is None or not _same_equations(state.channel, known[0]):
-            raise NotInNeuronError(name, "a channel other than the package's pas and hh")
+        try:
+            out[name] = export(mech)
+        except ExportError as exc:
+            raise NotInNeuronError(name, f"no NMODL translation: {exc}") from None
+    return out
+
+
+def _set_values(h, seg, ex: Exported, values: dict, k: int) -> None:
+    """One segment's parameters of a channel: the package's SI values (converted to the file's
+    units for a mechanism built from its original file)."""
+    mech = getattr(seg, ex.name)
+    for pname, arr in values.items():
+        if ex.setter is not None:
+            ex.setter(h, seg, mech, pname, float(arr[k]))
+        else:
+            setattr(mech, ex.names.get(pname, pname), float(arr[k]))
+
+
+def _initial_concentrations(h, cell: Cell, mechanisms: dict) -> None:
+    """NEURON's initial concentration of an ion (``cai0_ca_ion``) from the writer's initial value
+    when that is one of its parameters with one value in the cell: NEURON initialises the ions
+    before the mechanisms, so a reader initialised before the writer sees it."""
+    from ..mechanisms.ions import ion_variable
+
+    for name, state in cell.channels.items():
+        if name not in mechanisms:
+            continue
+        for var in state.channel.writes:
+            ion, kind = ion_variable(var)
+            init = state.channel.initial.get(var, "")
+            if kind == "inside" and init in state.values:
+                vals = np.unique(state.values[init][state.present])
+                if len(vals) == 1:
+                    setattr(h, f"{var}0_{ion}_ion", float(vals[0]))
+
+
+def _package_name(generated: dict, ex: Exported) -> str:
+    return next(n for n, e in generated.items() if e is ex)
 
 
 def _add_points(h, sec, section) -> None:
@@ -231,8 +239,8 @@ def to_neuron(cell: Cell, dt=None) -> NeuronCell:
     Parameters
     ----------
     cell : Cell
-        The package cell: morphology with compartments, membrane, ``pas``/``hh``, ExpSyn- and
-        Exp2Syn-like synapses, current clamps.
+        The package cell: morphology with compartments, membrane, any channels and receptors
+        (built from NMODL generated from their equations), synapses, current clamps.
     dt : Quantity, optional
         Time step on which non-step clamp waveforms are sampled (default 0.025 ms).
 
@@ -246,7 +254,9 @@ def to_neuron(cell: Cell, dt=None) -> NeuronCell:
     NeuronMissingError
         NEURON is not installed.
     NotInNeuronError
-        A channel or receptor NEURON does not have built in (they come with NMODL export).
+        A channel or receptor whose equations have no NMODL translation.
+    NmodlCompileError
+        ``nrnivmodl`` failed on a generated file (a bug: please report it).
 
     Examples
     --------
@@ -256,14 +266,9 @@ def to_neuron(cell: Cell, dt=None) -> NeuronCell:
     from brian2.units import ms
 
     dt_ms = 0.025 if dt is None else float(dt / ms)
-    _check_channels(cell)
-    receptor_kinds = {
-        rname: _receptor_kind(rec)
-        for group in cell.synapses.values()
-        for rname, (rec, _w) in group.receptors.items()
-    }
-    celsius = _celsius(cell)
+    generated = exports(cell)
     h = neuron_h()
+    load_mechanisms([(f"{ex.name}.mod", ex.text) for ex in generated.values()])
     morph = cell.morphology
     secs: dict = {}
     for s in morph.sections:
@@ -276,26 +281,28 @@ def to_neuron(cell: Cell, dt=None) -> NeuronCell:
             x = 0.5 if parent.region == "soma" and parent.parent is None else 1.0
             sec.connect(secs[s.parent](x), 0)
         secs[s.name] = sec
-    nc = NeuronCell(h, cell, secs, celsius)
-    if celsius is not None:
-        h.usetable_hh = 0
-    # membrane, per segment
+    nc = NeuronCell(h, cell, secs, None, mechanisms=generated)
+    _initial_concentrations(h, cell, generated)
+    # membrane, per segment; channels in the order of `generated` (writers of ions last)
+    ordered = [(generated[n], cell.channels[n].values) for n in generated if n in cell.channels]
     for s in morph.sections:
         sec = secs[s.name]
         sl = morph.compartment_slice(s.name)
         idx = np.arange(sl.start, sl.stop)
         here = [
-            (BUILTIN_CHANNELS[name], state.values)
-            for name, state in cell.channels.items()
-            if state.present[idx].any()
+            (ex, values)
+            for ex, values in ordered
+            if cell.channels[_package_name(generated, ex)].present[idx].any()
         ]
-        for (_channel, suffix, _setter), _values in here:
-            sec.insert(suffix)
+        for ex, _values in here:
+            sec.insert(ex.name)
         for j, seg in enumerate(sec):
             k = int(idx[j])
             seg.cm = cell.cm[k] * 100.0  # F/m2 -> uF/cm2
-            for (_channel, _suffix, setter), values in here:
-                setter(seg, values, k)  # zero densities where the channel is absent
+            for ex, values in here:  # zero densities where the channel is absent
+                _set_values(h, seg, ex, values, k)
+                for pname, target in ex.pointers.items():  # dica_dv_ for a pool
+                    h.setpointer(getattr(seg, f"_ref_{target}"), pname, getattr(seg, ex.name))
     # synapses
     for group in cell.synapses.values():
         for site, comp in enumerate(group.compartments):
@@ -304,15 +311,8 @@ def to_neuron(cell: Cell, dt=None) -> NeuronCell:
             steps = np.round(train / (dt_ms * 1e-3)).astype(np.int64)
             _, first = np.unique(steps, return_index=True)  # the package's merged events
             times_ms = train[np.sort(first)] * 1e3
-            for rname, (rec, weights) in group.receptors.items():
-                kind = receptor_kinds[rname]
-                pp = getattr(h, kind)(seg)
-                if kind == "ExpSyn":
-                    pp.tau = float(rec.parameters["tau"] / ms)
-                else:
-                    pp.tau1 = float(rec.parameters["tau_rise"] / ms)
-                    pp.tau2 = float(rec.parameters["tau_decay"] / ms)
-                pp.e = float(np.asarray(rec.reversal) * 1e3)
+            for rname, (_rec, weights) in group.receptors.items():
+                pp = getattr(h, generated[rname].name)(seg)  # defaults: the receptor's, SI
                 con = h.NetCon(None, pp)
                 con.delay = 0.0
                 con.weight[0] = float(weights[site]) * 1e6  # S -> uS

@@ -330,12 +330,21 @@ class Receptor:
 # Evaluating a mechanism's formulas with numpy, without a simulation
 
 
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
 def _evaluation_namespace() -> dict:
     """Brian2's default functions (unit-safe numpy versions), constants and units."""
     namespace = dict(DEFAULT_UNITS)
     namespace.update({name: c.value for name, c in DEFAULT_CONSTANTS.items()})
     namespace.update({name: f.pyfunc for name, f in DEFAULT_FUNCTIONS.items()})
     namespace["logical_not"] = np.logical_not  # emitted by NumpyNodeRenderer for ``not``
+    from .functions import FUNCTIONS  # ifelse, for mechanisms imported from NMODL
+
+    namespace.update({name: f.pyfunc for name, f in FUNCTIONS.items()})
     return namespace
 
 
@@ -456,7 +465,10 @@ def evaluate(expression: str, v, mechanism: Channel | Receptor, **overrides) -> 
     def compute(code: str):
         namespace = {name: resolve(name) for name in get_identifiers(code)}
         rendered = NumpyNodeRenderer().render_expr(code)
-        return eval(rendered, {"__builtins__": {}, **base_namespace}, namespace)
+        # both branches of an ifelse are evaluated; the one not taken may divide by zero
+        quiet = np.errstate(divide="ignore", invalid="ignore") if "ifelse" in code else _nothing()
+        with quiet:
+            return eval(rendered, {"__builtins__": {}, **base_namespace}, namespace)
 
     if isinstance(mechanism, Receptor) and expression == "block" and "block" not in eqs.names:
         expression = mechanism.block
