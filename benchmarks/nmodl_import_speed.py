@@ -99,9 +99,10 @@ def main() -> None:
         "",
         f"Benchmark cell ({result['n_compartments']} compartments, HH everywhere, 100 synapses, "
         "1 s at 0.025 ms, one thread). Median of "
-        f"{2 * args.repeats} runs of the built model.",
+        f"{2 * args.repeats} runs of the built model (the C++ build happens in the first, "
+        "untimed run).",
         "",
-        "| model | build (s) | run (s) |",
+        "| model | Model() set-up (s) | run (s) |",
         "|---|---|---|",
     ]
     lines += [f"| {n} | {build[n]:.1f} | {medians[n]:.2f} |" for n in models]
