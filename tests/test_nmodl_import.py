@@ -248,3 +248,12 @@ def test_current_clamp_through_a_compiled_cell_matches_neuron():
     (comparison,) = result.comparisons
     assert comparison.variable == "v" and comparison.max_difference < 5e-8  # mV
     assert "spikes in both" in result.notes[0]
+
+
+def test_an_ion_variable_listed_in_parameter_stays_the_ions(tmp_path):
+    """As in NEURON (Hay's SK_E2.mod lists cai in PARAMETER): the ion's value is used, the
+    PARAMETER default is not a parameter of the mechanism."""
+    path = _variant(tmp_path, "cachan.mod", "tm = 1 (ms)", "tm = 1 (ms)\n    eca = 120 (mV)")
+    path.write_text(path.read_text().replace("v (mV) eca (mV) ica", "v (mV) ica"))
+    chan = nmodl.load(path).mechanism
+    assert "eca" not in chan.parameters and chan.reads == ("eca",)

@@ -248,8 +248,10 @@ class _Translation:
         mod = self.mod
         for var, unit in {**mod.assigned, **mod.states}.items():
             self.units.setdefault(var, unit)
+        # an ion variable listed in PARAMETER is the ion's (NEURON ignores the default there)
+        ion_vars = {n for r, w in mod.useions.values() for n in (*r, *w)}
         for var, (value, unit) in mod.parameters.items():
-            if var in ("v", "celsius", "dt", "t"):
+            if var in ("v", "celsius", "dt", "t") or var in ion_vars:
                 continue
             self.units[var] = unit
             self.parameters[var] = value * unit.quantity if not unit.celsius else value
