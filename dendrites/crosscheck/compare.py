@@ -24,7 +24,7 @@ from ..quantities import as_float
 from ..results import SCHEMA_VERSION
 from .build import to_neuron
 
-__all__ = ["crosscheck", "match_spikes", "package_resistances", "site_label"]
+__all__ = ["crosscheck", "match_spikes", "package_resistances", "site_label", "spike_summary"]
 
 
 def site_label(site) -> str:
@@ -80,6 +80,41 @@ def match_spikes(a: np.ndarray, b: np.ndarray, window: float) -> list[tuple[int,
     return sorted(out)
 
 
+def spike_summary(spk_p, spk_n, window: float, width: int | None = None):
+    """Match two simulators' spikes site by site.
+
+    Parameters
+    ----------
+    spk_p, spk_n : list of arrays
+        Spike times (ms) per site, of the package and of NEURON.
+    window : float
+        Largest distance (ms) of a matched pair.
+    width : int, optional
+        Columns of the returned differences (default: the most spikes at a site).
+
+    Returns
+    -------
+    (differences, matched, largest)
+        ``differences[site, j]``: package - NEURON for NEURON's spike j when matched, else NaN;
+        ``matched[site]``: matched pairs; ``largest[site]``: the largest |difference|, infinite
+        when a spike of either simulator has no partner (NaN without spikes).
+    """
+    n_sites = len(spk_p)
+    width = width or max([1, *map(len, spk_p), *map(len, spk_n)])
+    dspk = np.full((n_sites, width), np.nan)
+    matched = np.zeros(n_sites, dtype=int)
+    for k in range(n_sites):
+        for i, j in match_spikes(spk_p[k], spk_n[k], window):
+            dspk[k, j] = spk_p[k][i] - spk_n[k][j]
+            matched[k] += 1
+    with np.errstate(all="ignore"):
+        largest = np.array([np.nanmax(np.abs(r)) if np.isfinite(r).any() else np.nan for r in dspk])
+    # a spike without a partner within the window is an infinite difference, not a smaller one
+    unmatched = matched < np.maximum([len(s) for s in spk_p], [len(s) for s in spk_n])
+    largest[unmatched] = np.inf
+    return dspk, matched, largest
+
+
 def crosscheck(
     cell: Cell,
     duration,
@@ -120,7 +155,8 @@ def crosscheck(
         mV); ``spikes_package``, ``spikes_neuron`` (site, spike; ms, NaN-padded),
         ``spike_time_diff`` (site, spike; package - NEURON for matched pairs, in NEURON's spike
         order), ``n_spikes_package``, ``n_spikes_neuron``, ``n_spikes_matched`` and
-        ``max_spike_time_diff`` (site); with `resistances`: ``resistance_package``,
+        ``max_spike_time_diff`` (site; infinite when a spike of either has no partner within
+        `match_window`); with `resistances`: ``resistance_package``,
         ``resistance_neuron`` (site_in, site_out; MOhm) and ``resistance_rel_diff``.
         Units on every variable; provenance in attrs as other Datasets (parameters, code digest,
         git, versions including NEURON's, dt, duration, celsius).
@@ -167,16 +203,7 @@ def crosscheck(
             out[k, : len(r)] = r
         return out
 
-    dspk = np.full((len(sites), width), np.nan)
-    matched = np.zeros(len(sites), dtype=int)
-    for k in range(len(sites)):
-        for i, j in match_spikes(spk_p[k], spk_n[k], window):
-            dspk[k, j] = spk_p[k][i] - spk_n[k][j]
-            matched[k] += 1
-    with np.errstate(all="ignore"):
-        max_dspk = np.array(
-            [np.nanmax(np.abs(r)) if np.isfinite(r).any() else np.nan for r in dspk]
-        )
+    dspk, matched, max_dspk = spike_summary(spk_p, spk_n, window, width)
     data = {
         "v_package": (("time", "site"), v_p, {"units": "mV", "long_name": "v, dendrites"}),
         "v_neuron": (("time", "site"), v_n, {"units": "mV", "long_name": "v, NEURON"}),
@@ -192,7 +219,15 @@ def crosscheck(
         "n_spikes_package": (("site",), np.array([len(s) for s in spk_p]), {"units": ""}),
         "n_spikes_neuron": (("site",), np.array([len(s) for s in spk_n]), {"units": ""}),
         "n_spikes_matched": (("site",), matched, {"units": ""}),
-        "max_spike_time_diff": (("site",), max_dspk, {"units": "ms"}),
+        "max_spike_time_diff": (
+            ("site",),
+            max_dspk,
+            {
+                "units": "ms",
+                "long_name": "largest |difference| of matched spikes; inf if any "
+                "spike is unmatched",
+            },
+        ),
     }
     coords = {
         "time": ("time", t, {"units": "ms"}),
