@@ -136,22 +136,24 @@ def _name_subexpressions(derivs, subexpr, init_values):
     return derivs, subexpr, init_values
 
 
+_U = DEFAULT_UNITS
+#: Readable unit strings for equation declarations, with their quantities.
 _NAMED_UNITS = (
-    "volt",
-    "second",
-    "hertz",
-    "siemens",
-    "amp",
-    "mmolar",
-    "metre",
-    "siemens/metre**2",
-    "amp/metre**2",
-    "mmolar/second",
-    "coulomb/mole",
-    "joule/mole/kelvin",
-    "kelvin",
-    "volt/second",
-    "siemens/second",
+    ("volt", _U["volt"]),
+    ("second", _U["second"]),
+    ("hertz", _U["hertz"]),
+    ("siemens", _U["siemens"]),
+    ("amp", _U["amp"]),
+    ("mmolar", _U["mmolar"]),
+    ("metre", _U["metre"]),
+    ("siemens/metre**2", _U["siemens"] / _U["metre"] ** 2),
+    ("amp/metre**2", _U["amp"] / _U["metre"] ** 2),
+    ("mmolar/second", _U["mmolar"] / _U["second"]),
+    ("coulomb/mole", _U["coulomb"] / _U["mole"]),
+    ("joule/mole/kelvin", _U["joule"] / _U["mole"] / _U["kelvin"]),
+    ("kelvin", _U["kelvin"]),
+    ("volt/second", _U["volt"] / _U["second"]),
+    ("siemens/second", _U["siemens"] / _U["second"]),
 )
 
 
@@ -160,8 +162,8 @@ def _unit_string(dim) -> str:
     else the product of SI base units)."""
     if dim is DIMENSIONLESS:
         return "1"
-    for text in _NAMED_UNITS:
-        if get_dimensions(eval(text, {"__builtins__": {}}, dict(DEFAULT_UNITS))) is dim:
+    for text, quantity in _NAMED_UNITS:
+        if get_dimensions(quantity) is dim:
             return text
     names = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candle")
     return "*".join(f"{n}**{p:g}" for n, p in zip(names, dim._dims, strict=True) if p)
