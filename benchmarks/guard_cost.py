@@ -32,6 +32,7 @@ sys.path.insert(0, str(HERE))
 
 import _report  # noqa: E402
 import bench_model as M  # noqa: E402
+from profile_run import profiled_model  # noqa: E402
 
 
 def measure(n: int, variant: str, repeats: int) -> dict:
@@ -77,37 +78,8 @@ def profile(n: int, variant: str) -> dict:
     """Seconds of each code object of the checked binary (Brian2's profiling), and the share of
     the guard's: its snapshot of v, its event check and the statements run at the event, and the
     flags summed from channel groups and receptors."""
-    import brian2 as b2
-    from brian2 import ms
-
-    import dendrites.backend as backend
-    from dendrites import Model
-
-    reset = backend._reset_standalone
-
-    def reset_with_profiling(directory, openmp_threads):
-        reset(directory, openmp_threads)
-        b2.get_device().build_options["profile"] = True
-
-    backend._reset_standalone = reset_with_profiling
-    try:
-        model = Model(M.dendrites_cell(n, variant), M.DURATION_MS * ms, dt=M.DT_MS * ms)
-        model.run()  # build and compile
-        times = {}
-        run_binary = model._run_binary
-
-        def keep_profile(*args, **kw):
-            out = run_binary(*args, **kw)
-            for line in (model._last_results / "profiling_info.txt").read_text().splitlines():
-                name, _, secs = line.rpartition("\t")
-                if name:
-                    times[name.strip()] = float(secs)
-            return out
-
-        model._run_binary = keep_profile
+    with profiled_model(n, variant) as (model, times):
         model.run(M.dendrites_cell(n, variant, seed=M.SEED + 1))
-    finally:
-        backend._reset_standalone = reset
     guard = {k: v for k, v in times.items() if "guard" in k or "nonphysical" in k}
     return {
         "total_seconds": sum(times.values()),

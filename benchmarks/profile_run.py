@@ -18,6 +18,7 @@ Usage: ``.venv/bin/python benchmarks/profile_run.py [--size 1000] [--variants hh
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import os
 import pstats
@@ -33,7 +34,13 @@ import _report  # noqa: E402
 import bench_model as M  # noqa: E402
 
 
-def profile_variant(n: int, variant: str, new_trains: bool = False) -> dict:
+@contextlib.contextmanager
+def profiled_model(n: int, variant: str):
+    """The benchmark cell built into a `Model` whose binary runs with Brian2's profiling.
+
+    Yields ``(model, seconds)``: the model, built and compiled, and a dict that every later
+    ``model.run(cell)`` fills with the seconds of each code object (``profiling_info.txt``).
+    """
     import brian2 as b2
     from brian2 import ms
 
@@ -50,7 +57,7 @@ def profile_variant(n: int, variant: str, new_trains: bool = False) -> dict:
     try:
         model = Model(M.dendrites_cell(n, variant), M.DURATION_MS * ms, dt=M.DT_MS * ms)
         model.run()  # build and compile
-        profiling = {}
+        seconds: dict[str, float] = {}
         run_binary = model._run_binary
 
         def keep_profile(*args, **kw):
@@ -60,10 +67,17 @@ def profile_variant(n: int, variant: str, new_trains: bool = False) -> dict:
                 for line in path.read_text().splitlines():
                     name, _, secs = line.rpartition("\t")
                     if name:
-                        profiling[name.strip()] = float(secs)
+                        seconds[name.strip()] = float(secs)
             return out
 
         model._run_binary = keep_profile
+        yield model, seconds
+    finally:
+        backend._reset_standalone = reset
+
+
+def profile_variant(n: int, variant: str, new_trains: bool = False) -> dict:
+    with profiled_model(n, variant) as (model, profiling):
         # a new cell: the same values (only what differs from the build is passed to the
         # binary), or new presynaptic spike trains (the whole spike table is passed)
         cell = M.dendrites_cell(n, variant, seed=M.SEED + 2 if new_trains else M.SEED + 1)
@@ -73,8 +87,6 @@ def profile_variant(n: int, variant: str, new_trains: bool = False) -> dict:
         model.run(cell)
         prof.disable()
         total = time.perf_counter() - t0
-    finally:
-        backend._reset_standalone = reset
     stats = pstats.Stats(prof)
     wanted = {
         "wait for the binary (subprocess)": ("subprocess.py", "_try_wait"),
