@@ -4,7 +4,7 @@ Describe a cell (:mod:`dendrites.morphology`, :class:`Cell`), put mechanisms, sy
 electrodes on it, and :func:`simulate` it into a labelled :class:`xarray.Dataset`.
 """
 
-from . import mechanisms, morphology, stimuli
+from . import mechanisms, morphology, plasticity, stimuli
 from ._version import __version__
 from .backend import Model
 from .cell import Cell
@@ -36,6 +36,7 @@ __all__ = [
     "__version__",
     "mechanisms",
     "morphology",
+    "plasticity",
     "simulate",
     "stimuli",
 ]

@@ -59,6 +59,7 @@ import brian2 as b2
 import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
 
+from . import backend_plasticity as plastic
 from .buildcache import BUILT, RUN_SECONDS, build_failure, build_slot, captured_output
 from .cell import Cell
 from .errors import BuildError, ParameterError, StructureError, did_you_mean
@@ -294,7 +295,7 @@ class Model:
         clock = b2.Clock(dt=plan.dt * b2.second, name="sim_clock")
         b2_morph = _brian_morphology(morph)
         namespace = dict(FUNCTIONS)  # functions the equations call: tables, ifelse
-        neuron_eqs = self._neuron_equations(namespace)
+        neuron_eqs = self._neuron_equations(namespace) + plastic.neuron_equations(self.cell)
         spike_ta = None
         if plan.n_sources:
             spike_ta = b2.TimedArray(
@@ -318,7 +319,7 @@ class Model:
             clock=clock,
             name="neuron",
             namespace=namespace,
-            events={"nonphysical": plan.guard.condition()} if plan.guard else None,
+            events=plastic.neuron_events(self.cell, plan),
         )
         if plan.guard is not None:  # v at each check; the first bad check of each compartment
             every = plan.guard.snapshot_interval(plan.dt)  # None: the simulation's clock
@@ -395,11 +396,8 @@ class Model:
             extra.append(src)
             for rname, rp in plan.receptors.items():
                 rec = rp.receptor
-                model = (
-                    b2.Equations(rec.equations)
-                    + parameter_equations(rec.parameters)
-                    + b2.Equations("w : siemens (constant)")
-                    + b2.Equations("gsum__ = g : siemens (summed)", gsum__=f"g_{rname}_post")
+                model = rec.synapse_model() + b2.Equations(
+                    "gsum__ = g : siemens (summed)", gsum__=f"g_{rname}_post"
                 )
                 if plan.guard is not None and rname in plan.guard.receptor_flags:
                     flag = plan.guard.receptor_flags[rname]  # synapses with states out of bounds
@@ -408,7 +406,7 @@ class Model:
                     src,
                     neuron,
                     model=model,
-                    on_pre=rec.on_pre,
+                    **plastic.synapse_pathways(self.cell, rname, rec),
                     method=rec.method,
                     clock=clock,
                     name=f"syn_{rname}",
@@ -419,6 +417,7 @@ class Model:
                 syn.pre.order = 1
                 objects[f"syn_{rname}"] = syn
                 extra.append(syn)
+        extra += plastic.build(self.cell, plan, objects, neuron, clock)  # plastic synapses
         # monitors
         monitors = {}
         neuron_vars = [v for v in plan.record if plan.monitor_owner(v) == "neuron"]
@@ -757,6 +756,7 @@ class Model:
                 vals = getattr(mon, name)
                 arr = np.asarray(vals / get_unit(getattr(vals, "dim", DIMENSIONLESS))).T
                 data["vars"][var] = (arr, union, _unit_str(vals))
+        data["plastic"] = plastic.collect(self.cell, objs)  # weights, before the files go
         if self.backend == "cpp_standalone" and getattr(self, "_last_results", None):
             shutil.rmtree(self._last_results, ignore_errors=True)
         return data

@@ -31,6 +31,8 @@ from .densities import evaluate_density
 from .errors import ParameterError, PlacementError, did_you_mean
 from .mechanisms.base import Channel, Receptor
 from .morphology import Morphology, Site
+from .plasticity import PlasticityRule, check_weights, plastic_receptor
+from .plasticity import describe as describe_rule
 from .quantities import as_array, as_float
 from .stimuli import Waveform
 
@@ -79,6 +81,10 @@ class SynapseGroup:
         one event. For drawn trains this is expected and counted (the Dataset attribute
         ``merged_spikes``); for trains given by the user it also raises a
         :class:`~dendrites.errors.SpikeMergeWarning`.
+    plasticity : PlasticityRule or None
+        The learning rule of the group (:mod:`dendrites.plasticity`), None for fixed weights.
+    weights : ndarray or None
+        Initial plastic weight ``wp`` of each site (dimensionless), None without plasticity.
     """
 
     name: str
@@ -86,6 +92,8 @@ class SynapseGroup:
     receptors: dict[str, tuple[Receptor, np.ndarray]]
     spikes: list[np.ndarray]
     poisson: bool = False
+    plasticity: PlasticityRule | None = None
+    weights: np.ndarray | None = None
 
 
 @dataclass
@@ -287,6 +295,8 @@ class Cell:
         start=0 * second,
         stop=None,
         seed: int | None = None,
+        plasticity: PlasticityRule | None = None,
+        weights=None,
     ) -> SynapseGroup:
         """Place synapses and give them presynaptic spike trains.
 
@@ -306,6 +316,17 @@ class Cell:
         rate : Quantity
             Instead of `spikes`: independent Poisson trains at this rate (Hz) between `start` and
             `stop` (the simulation's end if None; needs `stop` here), drawn with `seed`.
+        plasticity : PlasticityRule, optional
+            A learning rule (:func:`dendrites.plasticity.stdp`,
+            :func:`~dendrites.plasticity.clopath`).
+            Each receptor's peak conductance is then scaled by the site's plastic weight ``wp``;
+            the group's receptors become variants of their own, named ``<receptor>_<name>``
+            (conductance ``g_<receptor>_<name>``), and a run records ``wp`` over time
+            (``w_<name>``) and at the end (``w_final_<name>``; see :mod:`dendrites.plasticity`).
+        weights : array_like, optional
+            Initial plastic weights (one, or one per site; dimensionless, within the rule's
+            bounds), e.g. ``ds["w_final_<name>"]`` of a trained model: a value, not structure, so
+            a built model runs with them without recompiling. Default: the rule's ``w_init``.
 
         Returns
         -------
@@ -316,6 +337,8 @@ class Cell:
         comps = _locations(self.morphology, at, "at")
         if len(comps) == 0:
             raise PlacementError(f"synapse group {name!r}: no location given")
+        if plasticity is None and weights is not None:
+            raise ParameterError("weights", "plastic weights need a rule (`plasticity=`)")
         pairs = receptors.items() if isinstance(receptors, Mapping) else receptors
         recs: dict[str, tuple[Receptor, np.ndarray]] = {}
         for rec, weight in pairs:
@@ -323,6 +346,8 @@ class Cell:
                 rec = mech.get_mechanism(rec)
             if not isinstance(rec, Receptor):
                 raise ParameterError("receptors", f"{rec!r} is not a synaptic receptor")
+            if plasticity is not None:  # a variant of its own, with the rule's states
+                rec = plastic_receptor(rec, plasticity, name)
             self._check_receptor(rec)
             w = as_array(weight, siemens, f"weight of {rec.name}", "nonnegative")
             if w.size not in (1, len(comps)):
@@ -334,6 +359,9 @@ class Cell:
             raise ParameterError("receptors", "at least one receptor is needed")
         trains = self._trains(len(comps), spikes, rate, start, stop, seed)
         group = SynapseGroup(name, comps, recs, trains, poisson=rate is not None)
+        if plasticity is not None:
+            group.plasticity = plasticity
+            group.weights = check_weights(weights, plasticity, len(comps))
         self.synapses[name] = group
         return group
 
@@ -422,6 +450,7 @@ class Cell:
                     },
                     "n_spikes": int(sum(len(s) for s in g.spikes)),
                 }
+                | ({"plasticity": describe_rule(g.plasticity)} if g.plasticity else {})
                 for name, g in self.synapses.items()
             },
             "electrodes": [

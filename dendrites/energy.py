@@ -14,11 +14,11 @@ integrates the Na+ and Ca2+ currents recorded by :func:`dendrites.simulate` and 
 Which variable carries which ion
 --------------------------------
 A channel current ``I_<current>_<channel>`` carries the ion its
-:class:`~dendrites.mechanisms.base.Current` declares (``Current(..., ion="na")``; the Hay
-channels do). A current that declares none but is named ``"na"`` or ``"ca"`` (the ``hh``
-channel's) is refused unless `ions` says what it carries (``ions={"I_na_hh": "na"}``), so that a
-cell never silently costs nothing. `ions` may also name any other recorded current (``I_inj``,
-for checks) or give ``""`` to leave one out.
+:class:`~dendrites.mechanisms.base.Current` declares (``Current(..., ion="na")``; ``hh``, the
+cortical and the Hay channels do). A current that declares none but is named ``"na"`` or ``"ca"``
+(a user's channel) is refused unless `ions` says what it carries (``ions={"I_na_X": "na"}``),
+so that a cell never silently costs nothing. `ions` may also name any other recorded current
+(``I_inj``, for checks) or give ``""`` to leave one out.
 
 Synaptic receptors (mixed cation channels) are counted through :class:`ReceptorIons`: the Na+
 current of a receptor of open conductance ``G = g * block(v)`` and reversal ``E_rev`` is, in the
@@ -48,6 +48,7 @@ current of a sample holds over its step (exact for an injected step current).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -63,17 +64,21 @@ from .mechanisms.ions import ION_CHARGES
 from .quantities import as_float
 
 __all__ = [
+    "ANN_MEMORY",
     "ATP_ENERGY",
     "ATP_ENERGY_RANGE",
     "CA_PER_ATP",
     "ELEMENTARY_CHARGE",
     "E_K",
     "E_NA",
+    "HOROWITZ_PJ",
     "NA_PER_ATP",
     "RECEPTOR_IONS",
     "ReceptorIons",
     "Source",
+    "ann_energy",
     "atp_budget",
+    "mlp_macs",
     "na_entry_ratio",
     "sources",
 ]
@@ -194,7 +199,7 @@ def sources(cell, ions: Mapping[str, str] | None = None, receptors=None) -> list
         The simulated cell.
     ions : mapping of str -> str, optional
         Variable -> ion (``"na"``, ``"ca"``, or ``""`` to leave it out), overriding what the
-        mechanisms declare: ``{"I_na_hh": "na"}``; ``{"I_inj": "na"}`` counts an injected current.
+        mechanisms declare: ``{"I_na_X": "na"}``; ``{"I_inj": "na"}`` counts an injected current.
     receptors : mapping of str -> ReceptorIons, optional
         Receptor name -> its ion shares, added to (or replacing) :data:`RECEPTOR_IONS`.
 
@@ -614,7 +619,7 @@ def na_entry_ratio(
     window : (Quantity, Quantity), optional
         Interval holding the one action potential (default the whole run).
     ions : mapping, optional
-        As for :func:`sources` (``{"I_na_hh": "na"}``).
+        As for :func:`sources` (``{"I_na_X": "na"}``).
     threshold : Quantity
         Spike threshold used to refuse windows with several spikes (default 0 mV).
 
@@ -677,3 +682,69 @@ def na_entry_ratio(
         },
         attrs={"definition": "Q_Na / sum(C A (v_peak - min(v before the peak)))"},
     )
+
+
+# ------------------------------------------------------------------------------ the ANN's side
+#: Energy of digital operations, 45 nm CMOS at 0.9 V (Horowitz 2014, "Computing's energy
+#: problem", ISSCC Dig Tech Papers 10-14; targets.md "Energy"), in pJ: a 32-bit floating-point
+#: multiply and add, a 64-bit read from an 8 kB SRAM, a 32-bit DRAM read.
+HOROWITZ_PJ = {"fp32_mult": 3.7, "fp32_add": 0.9, "sram_8kB_read": 10.0, "dram_read": 640.0}
+#: Where an ANN's weights come from: nothing counted (arithmetic only), an 8 kB SRAM, or DRAM;
+#: one read per parameter (weight or bias) per inference.
+ANN_MEMORY = {"none": 0.0, "sram": HOROWITZ_PJ["sram_8kB_read"], "dram": HOROWITZ_PJ["dram_read"]}
+
+
+def mlp_macs(layers) -> tuple[int, int]:
+    """Multiply-accumulates and parameters of one inference of a dense network.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        Units per layer, inputs first (``[2, 2, 1]``: the 2-2-1 MLP that computes XOR; ``[2, 1]``:
+        a perceptron).
+
+    Returns
+    -------
+    (int, int)
+        ``sum n_in * n_out`` MACs (a bias is an add that the accumulate absorbs: it is counted as
+        a parameter read, not a MAC) and ``sum (n_in + 1) * n_out`` parameters. Activation
+        functions (a comparison or max per unit) are not counted.
+
+    Examples
+    --------
+    >>> mlp_macs([2, 2, 1])
+    (6, 9)
+    """
+    sizes = [int(n) for n in layers]
+    if len(sizes) < 2 or any(n < 1 for n in sizes):
+        raise ParameterError("layers", f"needs >= 2 layers of >= 1 unit, got {list(layers)}")
+    pairs = list(itertools.pairwise(sizes))
+    return sum(a * b for a, b in pairs), sum((a + 1) * b for a, b in pairs)
+
+
+def ann_energy(layers, memory: str = "none") -> Quantity:
+    """Energy of one inference of a dense network: MACs x (fp32 multiply + add), plus one
+    memory read per parameter (:data:`ANN_MEMORY`), with Horowitz's (2014) 45 nm figures.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        As for :func:`mlp_macs`.
+    memory : {"none", "sram", "dram"}
+        Where the parameters are read from at every inference.
+
+    Returns
+    -------
+    Quantity
+        Joules per inference.
+
+    Examples
+    --------
+    >>> float(ann_energy([2, 2, 1]) / joule) * 1e12  # 6 MACs x 4.6 pJ   # doctest: +ELLIPSIS
+    27.6...
+    """
+    if memory not in ANN_MEMORY:
+        raise ParameterError("memory", f"must be one of {sorted(ANN_MEMORY)}, got {memory!r}")
+    macs, params = mlp_macs(layers)
+    pj = macs * (HOROWITZ_PJ["fp32_mult"] + HOROWITZ_PJ["fp32_add"]) + params * ANN_MEMORY[memory]
+    return pj * 1e-12 * joule

@@ -44,6 +44,7 @@ from .errors import ParameterError, PlacementError, SpikeMergeWarning, did_you_m
 from .guard import Guard
 from .mechanisms import ions
 from .mechanisms.base import Channel, Receptor
+from .plasticity import plastic_groups, plastic_values
 from .quantities import as_float
 from .timesteps import check_time_step
 
@@ -345,6 +346,10 @@ class Plan:
                 ).encode()
             )
             h.update(rp.sources.tobytes() + rp.targets.tobytes())
+        for rname, group in sorted(plastic_groups(cell).items()):  # what receptors do not hold
+            rule = group.plasticity
+            key = (rname, rule.on_post, rule.each_step, float(rule.post_threshold))
+            h.update(repr(key).encode())
         h.update(
             repr(
                 (
@@ -478,6 +483,7 @@ def values(cell: Cell, plan: Plan) -> dict[tuple[str, str], np.ndarray]:
         vals[("neuron", f"E_{rname}")] = np.asarray(si(rec.reversal))
         for p, d in rec.block_parameters.items():
             vals[("neuron", f"{p}_{rname}")] = np.asarray(si(d))
+    vals.update(plastic_values(cell, plan))  # the plastic weights' initial values
     if plan.n_sources:
         vals[("spike_ta", "values")] = _spike_table(cell, plan)
     if plan.electrode_cols:

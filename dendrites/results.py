@@ -128,6 +128,9 @@ def to_dataset(model, cell, data: dict, vals: dict | None = None) -> xr.Dataset:
         variables[var] = (("time", "compartment"), full * scale, {"units": shown})
     coords = {"time": ("time", time, {"units": "ms", "long_name": "time"})}
     coords.update(compartment_coords(plan.morph, union))
+    plastic_vars, plastic_coords = data.get("plastic", ({}, {}))  # weights (backend_plasticity)
+    variables.update(plastic_vars)
+    coords.update(plastic_coords)
     if getattr(plan, "node_sites", None) and "v" in data["vars"]:
         # v at section-end nodes (sec(0), sec(1)), from their neighbours (exact; plan.py)
         from .plan import node_voltages

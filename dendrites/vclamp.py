@@ -148,12 +148,8 @@ def _run_receptor(rec, clock, namespace, parameters, events, weight, n, dt) -> d
     post = b2.NeuronGroup(1, "v = v_ta(t, 0) : volt", clock=clock, namespace=namespace)
     times = np.asarray([float(t / b2.second) for t in events]) * b2.second
     source = b2.SpikeGeneratorGroup(1, np.zeros(len(times), int), times, clock=clock)
-    model = (
-        b2.Equations(rec.equations)
-        + parameter_equations(rec.parameters)
-        + b2.Equations("w : siemens (constant)")
-        + b2.Equations(f"I = g*({rec.block})*(v_post - E_rev) : amp")
-        + b2.Equations("E_rev : volt (constant)")
+    model = rec.synapse_model() + b2.Equations(
+        f"I = g*({rec.block})*(v_post - E_rev) : amp\nE_rev : volt (constant)"
     )
     syn = b2.Synapses(
         source,

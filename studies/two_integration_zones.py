@@ -166,9 +166,9 @@ TARGETS = {
 
 def parameters(quick: bool) -> dict:
     """Everything the result depends on (times in ms, currents in nA, conductances in nS)."""
-    if quick:
-        delays = [0.0, 5.0, 10.0, 20.0]
-        freqs = [60.0, 100.0, 150.0, 200.0]
+    if quick:  # a smoke run: the fewest Hay-cell runs that still test every claim's code
+        delays = [0.0, 5.0, 20.0]
+        freqs = [60.0, 150.0, 200.0]
         grid = [0, 105, 210]
     else:
         delays = [-20.0, -15.0, -10.0, -5.0, -2.5, 0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 20.0]
@@ -196,7 +196,7 @@ def parameters(quick: bool) -> dict:
         "grid": grid,
         "n_sites": 210,
         "site_seed": 0,
-        "seeds": [10, 11],
+        "seeds": [10] if quick else [10, 11],
         "tuft_from_um": 700.0,
         "rate_Hz": 30.0,
         "dead_time_ms": 1.0,
@@ -724,7 +724,7 @@ def claims(ds: xr.Dataset) -> list[Claim]:
         rep("point neuron with the cell's 1.9 nA pulse: APs, BAC", same[1], ""),
         rep("point neuron: single-pulse AP threshold", ds.attrs["point_threshold_nA"], "nA"),
         Claim.at_least("grid points", ds.sizes["nb"] * ds.sizes["nt"], "", 9, kind="check"),
-        Claim.at_least("seeds per grid point", ds.sizes["seed"], "", 2, kind="check"),
+        Claim.at_least("seeds per grid point", ds.sizes["seed"], "", 1 + (not quick), kind="check"),
     ]
 
 

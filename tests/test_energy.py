@@ -8,6 +8,7 @@ passive membrane, the HH squid membrane action potential and the Hay et al. (201
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -27,6 +28,7 @@ from dendrites.energy import (
     sources,
 )
 from dendrites.errors import ParameterError
+from dendrites.mechanisms import hh
 from dendrites.models.hay2011 import _POOL, _SOMA
 from dendrites.morphology import Morphology, Section, ball_and_stick
 from dendrites.stimuli import Step
@@ -189,13 +191,17 @@ def test_a_dataset_without_the_currents_names_them_and_the_record_entry():
 
 def test_currents_that_declare_no_ion_and_unknown_receptors_are_refused():
     cell = _soma()
-    cell.insert("hh")  # its Na current declares no ion (Current.ion == "")
-    with pytest.raises(ParameterError, match=r"ions=\{'I_na_hh': 'na'\}"):
+    cell.insert("hh")  # declares its ions: Na counted, K not
+    assert [(s.variable, s.ion) for s in sources(cell)] == [("I_na_hh", "na")]
+    cell = _soma()
+    undeclared = tuple(dataclasses.replace(c, ion="") for c in hh.currents)
+    cell.insert(dataclasses.replace(hh, name="hhx", currents=undeclared))
+    with pytest.raises(ParameterError, match=r"ions=\{'I_na_hhx': 'na'\}"):
         sources(cell)
-    assert [s.variable for s in sources(cell, {"I_na_hh": "na"})] == ["I_na_hh"]
-    assert sources(cell, {"I_na_hh": ""}) == []
+    assert [s.variable for s in sources(cell, {"I_na_hhx": "na"})] == ["I_na_hhx"]
+    assert sources(cell, {"I_na_hhx": ""}) == []
     with pytest.raises(ParameterError, match="unknown ion 'cl'"):
-        sources(cell, {"I_na_hh": "cl"})
+        sources(cell, {"I_na_hhx": "cl"})
     cell = Cell(ball_and_stick(n=3))
     cell.add_synapses("s", at=[("dend", 0.5)], receptors={"gabaa": 1 * nS}, spikes=[[1] * ms])
     assert sources(cell) == []  # Cl-: no Na+ or Ca2+

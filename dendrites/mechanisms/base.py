@@ -319,6 +319,18 @@ class Receptor:
     def __hash__(self) -> int:  # dict fields are unhashable; equal receptors share these fields
         return hash((self.name, self.equations, self.on_pre, self.block))
 
+    def synapse_model(self) -> Equations:
+        """The equations of one synapse: the receptor's states, its parameters and the weight ``w``.
+
+        The backend's synapse groups and :func:`dendrites.vclamp.clamp_run` add to these how the
+        conductance reaches the compartment.
+        """
+        return (
+            Equations(self.equations)
+            + parameter_equations(self.parameters)
+            + Equations("w : siemens (constant)")
+        )
+
     def __str__(self) -> str:
         return (
             f"Receptor {self.name!r}: I = g*{self.block}*(E - v), E = {self.reversal}; "

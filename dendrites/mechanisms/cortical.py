@@ -47,9 +47,9 @@ dn/dt = alpha_n*(1 - n) - beta_n*n : 1
 dp/dt = (p_inf - p)/tau_p : 1
 """,
     currents=(
-        Current("na", "gnabar*m**3*h", "ENa"),
-        Current("k", "gkbar*n**4", "EK"),
-        Current("m", "gmbar*p", "EK"),
+        Current("na", "gnabar*m**3*h", "ENa", ion="na"),
+        Current("k", "gkbar*n**4", "EK", ion="k"),
+        Current("m", "gmbar*p", "EK", ion="k"),
     ),
     parameters={
         "gnabar": 56 * msiemens / cm**2,

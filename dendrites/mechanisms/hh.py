@@ -44,8 +44,8 @@ hh = Channel(
     name="hh",
     equations=_HH_EQUATIONS,
     currents=(
-        Current("na", "gnabar*m**3*h", "ENa"),
-        Current("k", "gkbar*n**4", "EK"),
+        Current("na", "gnabar*m**3*h", "ENa", ion="na"),
+        Current("k", "gkbar*n**4", "EK", ion="k"),
     ),
     parameters={
         "gnabar": 120 * msiemens / cm**2,

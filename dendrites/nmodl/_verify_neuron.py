@@ -48,11 +48,7 @@ def _records(h, imported, new, seg, target):
         ion_state = s in info["writes"] if "writes" in info else s == "cai"
         refs[s] = seg._ref_cai if ion_state else getattr(owner, f"_ref_{s}{suffix}")
     for var in info["currents"]:
-        ionic = any(var == f"i{ion}" for ion in imported.info.get("ions", ())) or var in (
-            "ina",
-            "ik",
-            "ica",
-        )
+        ionic = var in {f"i{ion}" for ion in info["ions"]}
         refs[var] = (
             getattr(seg, f"_ref_{var}")
             if ionic and target is None

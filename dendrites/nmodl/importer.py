@@ -358,8 +358,8 @@ class _Translation:
             reads=self.reads,
             writes=self.writes,
             globals=mod.globals_,
+            ions=list(mod.useions),
         )
-        states = [s for s in mod.states if s not in conserve and s not in self.writes[1:]]
         states = [s for s in mod.states if s not in conserve]
         missing = [s for s in states if s not in derivs]
         if missing:

@@ -36,15 +36,10 @@ from brian2.units import ms, mV, nA, um, usiemens
 
 from ..errors import ParameterError
 from ..mechanisms.base import Receptor
+from .neuron import renamed_text
 from .result import Comparison, Verification
 
 __all__ = ["Comparison", "Verification", "verify"]
-
-
-def _renamed_text(imported) -> tuple[str, str]:
-    from .neuron import renamed_text
-
-    return renamed_text(imported)
 
 
 def verify(
@@ -93,7 +88,7 @@ def verify(
 
     point = isinstance(imported.mechanism, Receptor)
     result = Verification(name=imported.name, report=imported.report)
-    texts = [_renamed_text(imported)] + [_renamed_text(p) for p in partners]
+    texts = [renamed_text(imported)] + [renamed_text(p) for p in partners]
     if point:
         times = list(events) if events is not None else [(5 + 7 * k) * ms for k in range(5)]
         rec = run.neuron_events(imported, texts, holding, times, weight, dt, celsius)
