@@ -38,8 +38,10 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -e '.[dev]'
 	touch $@
 
+# On every core (pytest-xdist): each test file stays in one worker, so module fixtures run once,
+# except tests/test_studies.py, whose quick study runs are shared out one by one (tests/conftest.py).
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadgroup
 
 test-pure: $(STAMP)
 	$(PY) -m pytest -m "not standalone and not slow"

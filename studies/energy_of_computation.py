@@ -39,6 +39,13 @@ Panels:
     mediated), beside the ANNs on the same task: the 2-2-1 MLP that solves XOR (6 MACs, 9
     parameters) and the perceptron that cannot (2 MACs), at Horowitz's (2014) 45 nm figures (fp32
     multiply 3.7 pJ + add 0.9 pJ; a parameter read from an 8 kB SRAM 10 pJ, from DRAM 640 pJ).
+    Beside it (figure panel f), two more: BAC firing of the Hay cell (``bac_protocol``, crank-
+    Nicolson at 0.025 ms as ``studies/two_integration_zones.py``): the ATP of the bAP alone, the
+    EPSP alone and both (Na+ and Ca2+ of every channel in soma and apical tree, 290-370 ms, less
+    the same cell's resting ATP over 210-290 ms), against a perceptron's AND of the two inputs
+    (2 MACs); and the two-layer cell of ``studies/pyramidal_two_layer.py`` (its cell, inputs and
+    three arrangements of 48 synapses, imported): ATP per pattern presented (300 ms, synapses and
+    spike channels), against a dense 8-8-1 MLP on its 8 branch counts (72 MACs, 81 parameters).
 (d) Brain scale: per-neuron power at a mean rate f, P = E_ATP (rest + f ATP_AP + n_syn f
     ATP_event), with the cell of (b)'s measured ATP per AP and per synaptic event, x 86e9
     neurons, against 20 W, for f = 0.1-1 Hz; n_syn the model's N and 8,000 (Attwell & Laughlin's
@@ -69,8 +76,10 @@ from dendrites.energy import (
     na_entry_ratio,
 )
 from dendrites.mechanisms import ampa, nmda, pospischil_rs
-from dendrites.models.hay2011 import _POOL, _SOMA, hay2011
+from dendrites.models.hay2011 import _POOL, _SOMA, bac_protocol, hay2011
 from dendrites.morphology import Morphology, Section
+from dendrites.patterns import arrangements, make_patterns
+from dendrites.patterns import label as pattern_label
 from dendrites.provenance import source_digest
 from dendrites.stimuli import Step
 from dendrites.studies import Claim, load_study, track
@@ -89,8 +98,11 @@ CAPTION = (
     "simulated). (d) Budget shares beside Attwell & Laughlin 2001 and Howarth et al. 2012. "
     "(e) Energy per XOR decision of the dendrite of the XOR study (bars: each input row; error "
     "bars: over the ATP energy range) beside the perceptron and the 2-2-1 MLP at Horowitz's "
-    "45 nm figures, arithmetic only, with SRAM and with DRAM parameter reads. (f) Per-neuron power "
-    "x 86e9 neurons at mean rates 0.1-1 Hz against the brain's 20 W."
+    "45 nm figures, arithmetic only, with SRAM and with DRAM parameter reads. (f) BAC firing of "
+    "the Hay cell (bAP alone, EPSP alone, both, and BAC's extra over its parts; ATP above rest) "
+    "beside a perceptron's AND, and one input pattern to the two-layer cell of the two-layer study "
+    "beside a dense 8-8-1 MLP. (g) Per-neuron power x 86e9 neurons at mean rates 0.1-1 Hz against "
+    "the brain's 20 W."
 )
 CALIBRATION = [
     "Synapse count of the panel-(b) cell (100) and its input rates (0-12 Hz): chosen after a "
@@ -107,7 +119,11 @@ SUMMARY = (
     "{XOR dendrite: energy per decision (mean over rows, synapses + dCaAP):.3g} against "
     "{2-2-1 MLP, one XOR inference, arithmetic only (Horowitz 2014):.3g} (arithmetic) to "
     "{2-2-1 MLP, one XOR inference, parameters from DRAM (Horowitz 2014):.3g} (DRAM) for the "
-    "MLP; squid HH's Na+ entry ratio is "
+    "MLP; one BAC coincidence detection of the Hay cell costs "
+    "{BAC (Hay cell): energy of one coincidence detection (BAC, above rest):.3g} against "
+    "{perceptron AND (2 MACs), arithmetic only (Horowitz 2014):.3g} for a perceptron's AND, and "
+    "one pattern presented to the two-layer cell {two-layer cell: energy per pattern presented "
+    "(mean):.3g}; squid HH's Na+ entry ratio is "
     "{Na+ entry ratio, squid HH 6.3 degC (target 3-4.5):.1f} at 6.3 degC (target 3-4.5, missed) "
     "and {Na+ entry ratio, squid HH 18.5 degC (target 3-4.5):.1f} at 18.5 degC"
 )
@@ -130,6 +146,14 @@ BUDGETS = {  # APs, postsynaptic, resting (%): targets.md "Energy"
 }
 HERE = Path(__file__).resolve()
 XOR_PATH = HERE.with_name("xor_dendrite.py")
+TWO_PATH = HERE.with_name("pyramidal_two_layer.py")
+MLP_TWO = [8, 8, 1]  # a dense MLP on the two-layer cell's 8 branch counts
+
+
+@functools.cache
+def _two():
+    """The two-layer study's module (its cell and patterns are reused as they are)."""
+    return load_study(TWO_PATH)
 
 
 @functools.cache
@@ -142,6 +166,10 @@ def parameters(quick: bool) -> dict:
     """Everything the result depends on."""
     xor = _xor()
     xor_params = {k: v for k, v in xor.parameters(False).items() if k not in xor._GRID_ONLY}
+    two = {k: v for k, v in _two().parameters(False).items() if k not in ("quick", "targets")}
+    nb, cap = two["n_branches"], two["sites_per_branch"]
+    pats = make_patterns(5, nb, cap, two["total_range"], two["pattern_seed"])
+    random = [] if quick else [pattern_label(c) for c in pats]
     return {
         "hh_celsius": [6.3, 18.5],
         "hh_pulse": {"amplitude_nA": 1.0, "start_ms": 2.0, "duration_ms": 0.5, "stop_ms": 20.0},
@@ -174,6 +202,16 @@ def parameters(quick: bool) -> dict:
         "xor_seeds": [10] if quick else [10, 11, 12],
         "xor_record_dt_ms": 0.1,
         "xor_source_digest": source_digest(XOR_PATH),
+        # BAC on the Hay cell (quick: BAC and its bAP-alone control only)
+        "bac_conditions": ["bap", "bac"] if quick else ["bap", "epsp", "bac"],
+        "bac_dt_ms": 0.025,
+        "bac_window_ms": [290.0, 370.0],
+        "bac_rest_ms": [210.0, 290.0],
+        # the two-layer cell: its parameters, its 3 arrangements of 48 synapses (+ 5 random)
+        "two_layer": two,
+        "two_layer_patterns": [pattern_label(c) for c in arrangements(nb, 48, cap)] + random,
+        "two_layer_seeds": [0] if quick else [0, 1],
+        "two_layer_source_digest": source_digest(TWO_PATH),
         # panel (d)
         "brain_neurons": 86e9,
         "brain_W": 20.0,
@@ -216,6 +254,7 @@ def hay_soma_cell(params: dict) -> Cell:
 HH_IONS = {"I_na_hh": "na"}  # explicit: works whether or not hh declares its ion
 HAY_RECORD = {"I_na_NaTa_t": "all", "I_na_Nap_Et2": "all", "I_ca_Ca_HVA": "all"}
 HAY_RECORD |= {"I_ca_Ca_LVAst": "all"}
+HAY_NAP = "I_na_Nap_Et2"  # soma only
 
 
 def _ap_entry(ds, cell, window, ions=None) -> dict:
@@ -241,35 +280,23 @@ def single_aps(params: dict, progress) -> dict:
     """Na+ entry ratio and ATP of one AP in each of the four membranes of panel (a)."""
     out = {}
     rec_dt = params["ap_record_dt_ms"] * ms
-    steps = track(AP_CASES, progress, "single APs")
-    for case in steps:
+    for case in track(AP_CASES, progress, "single APs"):
+        window, ions = None, None
         if case.startswith("hh"):
-            cell = hh_cell(params, float(case.split("_")[1]))
-            ds = simulate(
-                cell,
-                params["hh_pulse"]["stop_ms"] * ms,
-                record={"v": 0, "I_na_hh": 0},
-                record_dt=rec_dt,
-            )
-            out[case] = _ap_entry(ds, cell, None, HH_IONS)
+            cell, ions = hh_cell(params, float(case.split("_")[1])), HH_IONS
+            stop, record = params["hh_pulse"]["stop_ms"], {"v": 0, "I_na_hh": 0}
         elif case == "hay_soma":
-            cell = hay_soma_cell(params)
-            ds = simulate(
-                cell,
-                params["hay_soma_stop_ms"] * ms,
-                record={"v": 0, **{k: 0 for k in HAY_RECORD}},
-                record_dt=rec_dt,
-            )
-            out[case] = _ap_entry(ds, cell, None)
+            cell, stop = hay_soma_cell(params), params["hay_soma_stop_ms"]
+            record = {"v": 0, **{k: 0 for k in HAY_RECORD}}
         else:
             cell = hay2011()
             cell.add_current_clamp(0, _pulse(params["hay_pulse"]))
-            record = {"v": "all", "I_na_NaTa_t": ["soma", "apical"], "I_na_Nap_Et2": "soma"}
-            record |= {"I_ca_Ca_HVA": ["soma", "apical"], "I_ca_Ca_LVAst": ["soma", "apical"]}
-            lo, hi = params["hay_window_ms"]
-            ds = simulate(cell, hi * ms, record=record, record_dt=rec_dt)
-            out[case] = _ap_entry(ds, cell, (lo * ms, hi * ms))
-            del ds
+            record = {"v": "all", **{k: ["soma", "apical"] for k in HAY_RECORD}, HAY_NAP: "soma"}
+            lo, stop = params["hay_window_ms"]
+            window = (lo * ms, stop * ms)
+        ds = simulate(cell, stop * ms, record=record, record_dt=rec_dt)
+        out[case] = _ap_entry(ds, cell, window, ions)
+        del ds
     return out
 
 
@@ -317,12 +344,8 @@ def _rate_record(params: dict) -> dict:
     cell, sites = _rate_base(params["cell"])
     spiking = np.flatnonzero(cell.channels["rs"].present)
     syn = sorted({int(c) for c in sites})
-    return {
-        "v": sorted({0, *syn, *map(int, spiking)}),
-        "g_ampa": syn,
-        "g_nmda": syn,
-        "I_na_rs": [int(c) for c in spiking],
-    }
+    spiking = [int(c) for c in spiking]
+    return {"v": sorted({0, *syn, *spiking}), "g_ampa": syn, "g_nmda": syn, "I_na_rs": spiking}
 
 
 def rate_energy(ds: xr.Dataset, params: dict, rate: float, seed: int) -> xr.Dataset:
@@ -332,16 +355,14 @@ def rate_energy(ds: xr.Dataset, params: dict, rate: float, seed: int) -> xr.Data
     window = (t0 * ms, (t0 + params["rate_window_ms"]) * ms)
     b = atp_budget(ds, cell, window=window)
     per_kind = b.atp.sum("compartment").groupby("kind").sum()
-    kinds = set(per_kind.kind.values)
-    return xr.Dataset(
-        {
-            "atp_channels": float(per_kind.sel(kind="channel")) if "channel" in kinds else 0.0,
-            "atp_synapses": float(b.atp_synaptic),
-            "n_spikes": float(b.n_spikes),
-            "n_events": float(b.n_events),
-            "duration_s": float(b.duration),
-        }
-    )
+    channels = per_kind.sel(kind="channel") if "channel" in set(per_kind.kind.values) else 0.0
+    out = {"atp_channels": channels, "atp_synapses": b.atp_synaptic, "n_spikes": b.n_spikes}
+    return _scalars(out | {"n_events": b.n_events, "duration_s": b.duration})
+
+
+def _scalars(values: dict) -> xr.Dataset:
+    """One sweep point's reduction: a Dataset of scalar floats."""
+    return xr.Dataset({k: float(v) for k, v in values.items()})
 
 
 def leak_na_atp_per_s(cell: Cell) -> float:
@@ -368,15 +389,9 @@ def xor_energy(ds: xr.Dataset, params: dict, strength: float, row: str, seed: in
     ton = ds.t_on_dcaap.sel(compartment=site).values
     k = ds.K_dcaap.sel(compartment=site).values
     events = [k[np.flatnonzero(ton == t)[0]] for t in np.unique(ton[ton >= 0])]
-    return xr.Dataset(
-        {
-            "atp_total": float(b.atp_total),
-            "atp_synapses": float(b.atp_synaptic),
-            "atp_dcaap": float(atp.sel(source="I_ca_dcaap")),
-            "n_events": float(b.n_events),
-            "readout": float(np.mean(events)) if events else 0.0,
-        }
-    )
+    out = {"atp_total": b.atp_total, "atp_synapses": b.atp_synaptic, "n_events": b.n_events}
+    dcaap, readout = atp.sel(source="I_ca_dcaap"), np.mean(events) if events else 0.0
+    return _scalars(out | {"atp_dcaap": dcaap, "readout": readout})
 
 
 def _xor_record(params: dict) -> dict:
@@ -384,19 +399,52 @@ def _xor_record(params: dict) -> dict:
     cell = xor.xor_cell(params["xor"], params["xor_strength"], "11", 0)
     site = int(np.flatnonzero(cell.channels["dcaap"].present)[0])
     syn = sorted({int(c) for g in cell.synapses.values() for c in g.compartments})
-    return {
-        "v": sorted({0, site, *syn}),
-        "g_ampa": syn,
-        "g_nmda": syn,
-        "I_ca_dcaap": [site],
-        "K_dcaap": [site],
-        "t_on_dcaap": [site],
-    }
+    rec = {"v": sorted({0, site, *syn}), "g_ampa": syn, "g_nmda": syn}
+    return rec | {k: [site] for k in ("I_ca_dcaap", "K_dcaap", "t_on_dcaap")}
+
+
+# ------------------------------------------------------------------------------ BAC, two-layer
+def bac_cell(condition: str, **_) -> Cell:
+    """The Hay cell with the electrodes of ``BAC_firing.hoc`` for `condition`."""
+    cell = hay2011()
+    bac_protocol(cell, condition)
+    return cell
+
+
+def bac_energy(ds: xr.Dataset, condition: str, window: list, rest: list, **_) -> xr.Dataset:
+    """ATP (Na+, Ca2+) of the window and of the resting window before it, somatic APs."""
+    cell = bac_cell(condition)
+    b, r = (atp_budget(ds, cell, window=(w[0] * ms, w[1] * ms)) for w in (window, rest))
+    scale = (window[1] - window[0]) / (rest[1] - rest[0])
+    ca, rest_atp = float(b.atp.where(b.ion == "ca").sum()), float(r.atp_total) * scale
+    out = {"atp": b.atp_total, "atp_ca": ca, "atp_rest": rest_atp, "n_spikes": b.n_spikes}
+    return _scalars(out)
+
+
+def _bac_record() -> dict:
+    cell = hay2011()
+    distal = int(cell.morphology.locate(*bac_protocol(cell, "bap")["distal"]))
+    return {"v": [0, distal], **{k: ["soma", "apical"] for k in HAY_RECORD}, HAY_NAP: "soma"}
+
+
+def pattern_energy(ds: xr.Dataset, params: dict, counts: str, seed: int, **_) -> xr.Dataset:
+    """ATP of one pattern presented to the two-layer cell (the whole run), its output spikes."""
+    cell = _two().pattern_cell(params, "cell", counts, seed)
+    b = atp_budget(ds, cell)
+    return _scalars({"atp": b.atp_total, "atp_synapses": b.atp_synaptic, "n_spikes": b.n_spikes})
+
+
+def _two_record(params: dict) -> dict:
+    cell = _two().pattern_cell(params["two_layer"], "cell", params["two_layer_patterns"][0], 0)
+    syn = sorted({int(c) for g in cell.synapses.values() for c in g.compartments})
+    spiking = [int(c) for c in np.flatnonzero(cell.channels["rs"].present)]
+    return {"v": sorted({0, *syn, *spiking}), "g_ampa": syn, "g_nmda": syn, "I_na_rs": spiking}
 
 
 # ------------------------------------------------------------------------------ compute
 def compute(params: dict, progress) -> xr.Dataset:
-    """Single APs (direct runs), the input-rate sweep and the XOR decisions (sweeps)."""
+    """Single APs (direct runs); the input rates, XOR decisions, BAC and two-layer patterns
+    (sweeps)."""
     aps = single_aps(params, progress)
     here = f"{HERE}:"
     rates = Sweep(
@@ -421,7 +469,31 @@ def compute(params: dict, progress) -> xr.Dataset:
         record_dt=params["xor_record_dt_ms"] * ms,
         constants={"params": xp, "strength": float(params["xor_strength"])},
     )
-    by_rate, by_row = run_sweeps([rates, xor_sweep], progress)
+    bac = Sweep(
+        "energy_of_computation-bac",
+        {"condition": list(params["bac_conditions"])},
+        make_cell=here + "bac_cell",
+        reduce=here + "bac_energy",
+        duration=params["bac_window_ms"][1] * ms,
+        dt=params["bac_dt_ms"] * ms,
+        record=_bac_record(),
+        record_dt=params["bac_dt_ms"] * ms,
+        options={"time_stepping": "crank-nicolson"},
+        constants={"window": params["bac_window_ms"], "rest": params["bac_rest_ms"]},
+    )
+    tp = params["two_layer"]
+    two = Sweep(
+        "energy_of_computation-two_layer",
+        {"counts": list(params["two_layer_patterns"]), "seed": list(params["two_layer_seeds"])},
+        make_cell=f"{TWO_PATH}:pattern_cell",
+        reduce=here + "pattern_energy",
+        duration=tp["duration_ms"] * ms,
+        dt=tp["dt_ms"] * ms,
+        record=_two_record(params),
+        record_dt=tp["dt_ms"] * ms,
+        constants={"params": tp, "model": "cell"},
+    )
+    by_rate, by_row, by_bac, by_pat = run_sweeps([rates, xor_sweep, bac, two], progress)
     by_rate, by_row = by_rate.rename(seed="rate_seed"), by_row.rename(seed="xor_seed")
     base, _sites = _rate_base(params["cell"])
     xor_cell = _xor().xor_cell(xp, params["xor_strength"], "00", 0)
@@ -431,6 +503,8 @@ def compute(params: dict, progress) -> xr.Dataset:
             **{f"ap_{k}": ("case", [aps[c][k] for c in AP_CASES]) for k in keys},
             **{f"rate_{k}": by_rate[k] for k in by_rate.data_vars},
             **{f"xor_{k}": by_row[k] for k in by_row.data_vars},
+            **{f"bac_{k}": by_bac[k] for k in by_bac.data_vars},
+            **{f"two_{k}": by_pat[k].rename(seed="two_seed") for k in by_pat.data_vars},
         },
         coords={"case": list(AP_CASES)},
         attrs={
@@ -441,6 +515,7 @@ def compute(params: dict, progress) -> xr.Dataset:
             "budget_rate_Hz": float(params["budget_rate_Hz"]),
             "xor_decision_s": xp["stimulus_ms"] * 1e-3,
             "xor_strength": float(params["xor_strength"]),
+            "two_duration_s": params["two_layer"]["duration_ms"] * 1e-3,
             "brain_neurons": float(params["brain_neurons"]),
             "brain_W": float(params["brain_W"]),
             "brain_rates_Hz": list(map(float, params["brain_rates_Hz"])),
@@ -539,6 +614,22 @@ def xor_decision(ds: xr.Dataset) -> dict:
     }
 
 
+def bac_costs(ds: xr.Dataset) -> dict:
+    """ATP above rest per BAC condition, BAC's extra over bAP + EPSP (without EPSP: absent)."""
+    above = ds.bac_atp - ds.bac_atp_rest
+    out = {str(c): float(above.sel(condition=c)) for c in ds.condition.values}
+    if "epsp" in out:
+        out["extra"] = out["bac"] - out["bap"] - out["epsp"]
+    return out
+
+
+def two_layer_costs(ds: xr.Dataset) -> dict:
+    """ATP per pattern presented to the two-layer cell: per pattern (mean over seeds), mean."""
+    per = ds.two_atp.mean("two_seed")
+    share = float(ds.two_atp_synapses.mean() / ds.two_atp.mean())
+    return {"per_pattern": per, "atp": float(per.mean()), "synaptic_share": share}
+
+
 def claims(ds: xr.Dataset) -> list[Claim]:
     """Entry ratios against their targets, linearity, XOR vs ANN, brain scale."""
     out = []
@@ -569,7 +660,7 @@ def claims(ds: xr.Dataset) -> list[Claim]:
         ("ATP/s at zero input (simulated channels, resting)", float(t.resting[0]), "ATP/s"),
         ("resting: leak as a Na/K conductance (estimate)", ds.attrs["leak_atp_per_s"], "ATP/s"),
         (f"output rate at {float(t.rate[-1]):g} Hz input", float(t.out_rate[-1]), "Hz"),
-        ("ATP per AP, pyramidal cell of (b) (channels above rest)", per_ap, ""),
+        ("ATP per AP, pyramidal cell of the rate sweep (channels above rest)", per_ap, ""),
         ("ATP per synaptic event (AMPA + NMDA)", per_event, ""),
     ]
     each = (t.synapses / t.events).where(t.events > 0).dropna("rate")
@@ -596,6 +687,35 @@ def claims(ds: xr.Dataset) -> list[Claim]:
     for mem, what in (("none", "arithmetic only"), ("dram", "DRAM reads")):
         ratio = xor_j / ann["MLP 2-2-1", mem]
         reports.append((f"XOR dendrite / MLP energy per decision ({what})", ratio, ""))
+    bac, two = bac_costs(ds), two_layer_costs(ds)
+    tag, per = "BAC (Hay cell)", two["per_pattern"]
+    names = {"bap": "bAP alone", "epsp": "EPSP alone", "bac": "bAP + EPSP (BAC)"}
+    reports += [(f"{tag}: ATP above rest, {names[c]}", bac[c], "") for c in names if c in bac]
+    bac_ca = float((ds.bac_atp_ca / ds.bac_atp).sel(condition="bac"))
+    reports += [
+        (f"{tag}: energy of one coincidence detection (BAC, above rest)", bac["bac"] * E_ATP, "J"),
+        (f"{tag}: Ca2+ share of BAC's ATP", 100 * bac_ca, "%"),
+        (f"{tag}: somatic APs, BAC", float(ds.bac_n_spikes.sel(condition="bac")), ""),
+        (f"{tag}: somatic APs, bAP alone", float(ds.bac_n_spikes.sel(condition="bap")), ""),
+        (f"{tag}: resting ATP over the 80 ms window", float(ds.bac_atp_rest.mean()), ""),
+    ]
+    if "extra" in bac:
+        reports.append((f"{tag}: extra ATP of BAC over bAP + EPSP alone", bac["extra"], ""))
+    two_j = two["atp"] * E_ATP
+    reports += [
+        ("two-layer cell: energy per pattern presented (mean)", two_j, "J"),
+        ("two-layer cell: ATP per pattern presented (mean)", two["atp"], ""),
+        ("two-layer cell: synaptic share of a pattern's ATP", 100 * two["synaptic_share"], "%"),
+        ("two-layer cell: ATP, 48 synapses clustered / dispersed", float(per[0] / per[2]), ""),
+        ("two-layer cell: output APs per pattern (mean)", float(ds.two_n_spikes.mean()), ""),
+    ]
+    for mem, what in (("none", "arithmetic only"), ("dram", "DRAM reads")):
+        and_j = ann["perceptron", mem]
+        reports.append((f"{tag} / perceptron AND energy ({what})", bac["bac"] * E_ATP / and_j, ""))
+        mlp_j = float(ann_energy(MLP_TWO, mem) / joule)
+        reports.append(
+            (f"two-layer cell / MLP 8-8-1 energy per inference ({what})", two_j / mlp_j, "")
+        )
     lo_rate, hi_rate = ds.attrs["brain_rates_Hz"]
     n = ds.attrs["synapses_per_neuron"]
     tag, watts = f"{n} synapses/neuron", ds.attrs["brain_W"]
@@ -616,30 +736,33 @@ def claims(ds: xr.Dataset) -> list[Claim]:
     ]
     out += [Claim.report(*r) for r in reports]
     src = "(Horowitz 2014)"  # parameters of the comparison, computed without any simulation
-    out += [
-        Claim.report("2-2-1 MLP: MACs per inference", mlp_macs([2, 2, 1])[0], "", kind="check"),
-        Claim.report(f"{mlp}, arithmetic only {src}", ann["MLP 2-2-1", "none"], "J", kind="check"),
-        Claim.report(
-            f"{mlp}, parameters from SRAM {src}", ann["MLP 2-2-1", "sram"], "J", kind="check"
-        ),
-        Claim.report(
-            f"{mlp}, parameters from DRAM {src}", ann["MLP 2-2-1", "dram"], "J", kind="check"
-        ),
+    checks = [
+        ("2-2-1 MLP: MACs per inference", mlp_macs([2, 2, 1])[0], ""),
+        (f"{mlp}, arithmetic only {src}", ann["MLP 2-2-1", "none"], "J"),
+        (f"{mlp}, parameters from SRAM {src}", ann["MLP 2-2-1", "sram"], "J"),
+        (f"{mlp}, parameters from DRAM {src}", ann["MLP 2-2-1", "dram"], "J"),
+        ("MLP 8-8-1: MACs per inference", mlp_macs(MLP_TWO)[0], ""),
+        (f"perceptron AND (2 MACs), arithmetic only {src}", ann["perceptron", "none"], "J"),
     ]
+    out += [Claim.report(*c, kind="check") for c in checks]
     return out
 
 
 # ------------------------------------------------------------------------------ figure
 def plot(ds: xr.Dataset):
-    """(a) entry ratio and ATP per AP; (b) ATP/s against input rate, budget shares; (c) XOR
-    dendrite against the ANNs; (d) brain scale."""
+    """(a, b) entry ratio and ATP per AP; (c, d) ATP/s against input rate, budget shares; (e) XOR
+    dendrite against the ANNs; (f) BAC and the two-layer cell against ANNs; (g) brain scale."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
     from dendrites.plotting import COLORS, panel_label, use_style
 
     use_style()
-    fig, axes = plt.subplots(2, 3, figsize=(17, 10.5), constrained_layout=True)
+    fig = plt.figure(figsize=(22, 11.5), constrained_layout=True)
+    top, bottom = fig.subfigures(2, 1)
+    row = bottom.subplots(1, 4, gridspec_kw={"width_ratios": [5, 7, 7, 5.5]})
+    axes = {(0, k): ax for k, ax in enumerate(top.subplots(1, 3))}
+    axes |= {(1, k): ax for k, ax in enumerate(row)}
     red, above = "#C0392B", {"ha": "center", "va": "bottom"}
     case_colors = ["#E69F00", "#F0C75E", COLORS["soma"], COLORS["dendrite"]]
     names = ["squid HH\n6.3 degC", "squid HH\n18.5 degC", "Hay soma\ncompartment\nalone"]
@@ -675,7 +798,7 @@ def plot(ds: xr.Dataset):
     for k, a in enumerate(atp):
         ax.text(k, a * 1.15, f"{a:.2g} ATP\n{a * E_ATP * 1e12:.2g} pJ", fontsize=8, **above)
     ax.set(yscale="log", ylim=(min(atp) / 3, max(atp) * 12), ylabel="ATP per action potential")
-    ax.set_xticks(range(len(atp)), [*names, "pyramidal\ncell of (b)"], fontsize=8)
+    ax.set_xticks(range(len(atp)), [*names, "pyramidal\ncell of (c)"], fontsize=8)
     pj = (lambda a: a * E_ATP * 1e12, lambda j: j / E_ATP / 1e12)
     ax.secondary_yaxis("right", functions=pj).set_ylabel("energy per AP (pJ, 1e-19 J/ATP)")
     ax.set_title("one AP: ATP (Na+ and Ca2+ pumped out)")
@@ -774,6 +897,37 @@ def plot(ds: xr.Dataset):
     panel_label(ax, "e")
 
     ax = axes[1, 2]
+    bac, two = bac_costs(ds), two_layer_costs(ds)
+    conds = {"bap": "bAP alone", "epsp": "EPSP alone", "bac": "BAC", "extra": "BAC extra"}
+    keep = [c for c in conds if bac.get(c, -1.0) > 0]  # (a negative extra is in the claims)
+    per = two["per_pattern"].values * E_ATP  # 3 arrangements of 48 synapses, then random ones
+    n_bac, n_two = len(keep), min(len(per), 4)
+    vals = [bac[c] * E_ATP for c in keep] + [ann["perceptron", m] for m in ("none", "dram")]
+    vals += [*per[:3], *([per[3:].mean()] if len(per) > 3 else [])]
+    vals += [float(ann_energy(MLP_TWO, m) / joule) for m in ("none", "dram")]
+    tl = ["clustered", "4 branches", "dispersed", f"{len(per) - 3} random (mean)"][:n_two]
+    bar_names = [f"Hay cell:\n{conds[c]}" for c in keep]
+    bar_names += ["perceptron\nAND arith.", "perceptron\nAND +DRAM"]
+    bar_names += [f"two-layer cell\n{n}" for n in tl] + ["MLP 8-8-1\narith.", "MLP 8-8-1\n+DRAM"]
+    bar_colors = ["#8E44AD"] * n_bac + ["0.55"] * 2 + [COLORS["ampa"]] * n_two + ["0.25"] * 2
+    xx = np.arange(len(vals))
+    ax.bar(xx, vals, color=bar_colors, edgecolor="black", lw=0.5)
+    for k, v in enumerate(vals):
+        ax.text(k, v * 1.3, f"{v * 1e12:.3g}", fontsize=7, **above)
+    ax.axvline(n_bac + 1.5, color="0.5", lw=0.8)
+    ax.set(yscale="log", ylim=(min(vals) / 4, max(vals) * 12))
+    ax.set_xticks(xx, bar_names, fontsize=7, rotation=60, ha="right", rotation_mode="anchor")
+    ax.set_ylabel("energy per decision / pattern (J)  [labels: pJ]")
+    ax.set_title("coincidence (BAC, AND) and pattern classification vs ANNs", fontsize=10)
+    for x, text in (
+        (0.5 * (n_bac + 1), "BAC, 80 ms, above rest\n(Na+ and Ca2+, soma + apical)"),
+        (n_bac + 2 + 0.5 * (n_two + 1), f"one pattern, {ds.attrs['two_duration_s'] * 1e3:g} ms\n"
+         "(synapses + spike channels)"),
+    ):  # fmt: skip
+        ax.text(x, max(vals) * 10, text, fontsize=7.5, ha="center", va="top")
+    panel_label(ax, "f")
+
+    ax = axes[1, 3]
     f = np.geomspace(*ds.attrs["brain_rates_Hz"], 40)
     for n_syn, color in (
         (ds.attrs["n_synapses"], COLORS["ampa"]),
@@ -791,7 +945,7 @@ def plot(ds: xr.Dataset):
     ax.set_ylabel(f"power of {ds.attrs['brain_neurons']:.3g} neurons (W)")
     ax.set_title("brain scale (band: ATP 0.83-1e-19 J, rest conventions)")
     ax.legend(fontsize=7.5, loc="upper left")
-    panel_label(ax, "f")
+    panel_label(ax, "g")
     return fig
 
 

@@ -87,6 +87,19 @@ def _private_cache(dendrites_cache, monkeypatch):
     monkeypatch.setenv("DENDRITES_CACHE", str(dendrites_cache))
 
 
+# ------------------------------------------------------------------------ parallel workers
+#: Files whose tests pytest-xdist shares out one by one among its workers (``make test`` runs
+#: ``-n auto --dist loadgroup``): the studies' quick runs, the longest tests. Every other file
+#: runs whole in one worker, so that its module fixtures (a Hay-cell run...) are computed once.
+SPREAD = {"test_studies.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+
+
 # ------------------------------------------------------------------------------ kept builds
 def pytest_configure(config):
     """Keep C++ builds across sessions unless the user chose a build cache."""

