@@ -77,8 +77,11 @@ def test_values_are_si_and_currents_neurons_convention():
     text = to_nmodl(hh)
     assert "gnabar = 1200" in text  # 120 mS/cm2 in S/m2
     assert "ENa = 0.05" in text
-    # hh's currents carry no ion in the package: nonspecific, inward A/m2 -> outward mA/cm2
-    assert "NONSPECIFIC_CURRENT i_na, i_k" in text and "i_na = -(" in text and ")*0.1" in text
+    # hh's currents carry their ions (as NEURON's hh.mod): inward A/m2 -> outward mA/cm2
+    assert "USEION na WRITE ina" in text and "USEION k WRITE ik" in text
+    assert "ina = -(" in text and ")*0.1" in text
+    # a current without an ion (the leak) is nonspecific
+    assert "NONSPECIFIC_CURRENT i_L" in to_nmodl(CHANNELS["pas"])
     assert "USEION na WRITE ina" in to_nmodl(CHANNELS["NaTa_t"])
     pool = to_nmodl(CHANNELS["CaDynamics_E2"])
     assert "USEION ca READ ica WRITE cai, eca" in pool
